@@ -1,0 +1,15 @@
+//! Shared vocabulary of SkyFit Lake: sources, entities, run ids, the EVO synthetic
+//! entry key, secrets and the typed configuration.
+//!
+//! This crate does no network or database I/O; every other crate depends on it and it
+//! depends on none of them.
+
+pub mod config;
+pub mod entry_id;
+pub mod ids;
+pub mod secret;
+
+pub use config::{Config, ConfigError};
+pub use entry_id::entry_id;
+pub use ids::{IngestionDate, RunId, RunIdError, Source};
+pub use secret::Secret;

@@ -1,0 +1,18 @@
+//! The PostgreSQL warehouse: connecting (with TLS as `sslmode` asks), the embedded local
+//! server used when none is configured, schema migrations and the `meta` run ledger.
+//!
+//! Loading data lives in `skyfit-load`; this crate knows nothing about entities.
+
+mod embedded;
+mod error;
+mod ledger;
+mod migrate;
+mod tls;
+
+pub mod connect;
+
+pub use connect::{Database, connect_with_retry};
+pub use embedded::{LocalServer, ensure_local_server};
+pub use error::{Error, Result};
+pub use ledger::{RunRecord, RunRow, RunStatus, finish_run, recent_runs, start_run};
+pub use migrate::{Migration, MigrationState, migrate, migrations, status};

@@ -1,0 +1,5 @@
+//! Warehouse integration tests against a real PostgreSQL server.
+
+mod ledger;
+mod migrations;
+mod tls;

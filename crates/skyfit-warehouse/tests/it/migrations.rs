@@ -1,0 +1,76 @@
+use skyfit_test_utils::TestDb;
+use skyfit_warehouse::{MigrationState, migrate, migrations, status};
+
+#[tokio::test]
+async fn migrate_twice_is_idempotent_and_creates_the_schemas() {
+    let mut db = TestDb::empty().await;
+    let first = migrate(db.client_mut()).await.unwrap();
+    assert_eq!(first.len(), migrations().len());
+    let second = migrate(db.client_mut()).await.unwrap();
+    assert!(second.is_empty(), "second migrate applied {second:?}");
+    let schemas: Vec<String> = db
+        .client()
+        .query(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname IN
+             ('stg_evo','stg_pipedrive','stg_zendesk','core','analytics','meta') ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        schemas,
+        [
+            "analytics",
+            "core",
+            "meta",
+            "stg_evo",
+            "stg_pipedrive",
+            "stg_zendesk"
+        ]
+    );
+    let st = status(db.client()).await.unwrap();
+    assert!(
+        st.iter()
+            .all(|(_, s)| matches!(s, MigrationState::Applied { .. }))
+    );
+}
+
+#[tokio::test]
+async fn an_edited_migration_is_refused_with_a_clear_message() {
+    let mut db = TestDb::new().await;
+    db.client()
+        .execute(
+            "UPDATE meta.schema_migrations SET checksum = 'deadbeef' WHERE version = 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let err = migrate(db.client_mut()).await.unwrap_err().to_string();
+    assert!(
+        err.contains("0001_schemas_and_meta.sql was changed after it was applied"),
+        "{err}"
+    );
+    assert!(err.contains("new migration"), "{err}");
+    let st = status(db.client()).await.unwrap();
+    assert_eq!(st[0].1, MigrationState::Edited);
+}
+
+#[tokio::test]
+async fn status_of_a_fresh_database_is_all_pending() {
+    let db = TestDb::empty().await;
+    let st = status(db.client()).await.unwrap();
+    assert!(st.iter().all(|(_, s)| *s == MigrationState::Pending));
+}
+
+#[tokio::test]
+async fn concurrent_migrations_do_not_collide() {
+    let db = TestDb::empty().await;
+    let mut a = db.database().connect().await.unwrap();
+    let mut b = db.database().connect().await.unwrap();
+    let (ra, rb) = tokio::join!(migrate(&mut a), migrate(&mut b));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.len() + rb.len(), migrations().len());
+}
