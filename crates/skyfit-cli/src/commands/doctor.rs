@@ -1,0 +1,152 @@
+//! `skyfit doctor`: checks each part of the set-up and says, in plain words, what is wrong
+//! and what to do. Exits non-zero when any check fails.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use skyfit_core::Config;
+use skyfit_core::config::ConfigSources;
+use skyfit_warehouse::MigrationState;
+
+use crate::cli::GlobalArgs;
+use crate::context::Context;
+
+struct Report {
+    failures: usize,
+}
+
+impl Report {
+    fn ok(&self, what: &str, detail: impl std::fmt::Display) {
+        println!("  ok    {what}: {detail}");
+    }
+    fn fail(&mut self, what: &str, detail: impl std::fmt::Display) {
+        self.failures += 1;
+        println!("  FAIL  {what}: {detail}");
+    }
+    fn note(&self, what: &str, detail: impl std::fmt::Display) {
+        println!("  note  {what}: {detail}");
+    }
+}
+
+pub async fn run(g: &GlobalArgs) -> Result<ExitCode> {
+    let mut r = Report { failures: 0 };
+    println!("SkyFit Lake doctor");
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let config = match Config::load(&ConfigSources {
+        file: g.config.clone(),
+        env,
+    }) {
+        Ok(c) => {
+            r.ok("configuration", "loaded");
+            c
+        }
+        Err(e) => {
+            r.fail("configuration", e);
+            println!(
+                "\n1 problem found: fix the configuration first (see docs/operations.md#configuration)."
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    sources(&r, &config);
+    let ctx = Context { config };
+    database(&mut r, &ctx).await;
+    if r.failures == 0 {
+        println!("\nAll checks passed.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("\n{} problem(s) found.", r.failures);
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn sources(r: &Report, c: &Config) {
+    match c.evo.credentials() {
+        Some((user, _)) => r.ok("EVO", format!("{} as {user}", c.evo.api_url)),
+        None => r.note(
+            "EVO",
+            "no EVO_USERNAME/EVO_PASSWORD: the simulator stands in",
+        ),
+    }
+    let scopes: Vec<&str> = c.pipedrive.scopes().iter().map(|(s, _)| *s).collect();
+    if scopes.is_empty() {
+        r.note("Pipedrive", "no PIPEDRIVE_TOKEN_*: the simulator stands in");
+    } else {
+        r.ok(
+            "Pipedrive",
+            format!(
+                "{} ({})",
+                c.pipedrive.base_url().unwrap_or_default(),
+                scopes.join(", ")
+            ),
+        );
+    }
+    match c.zendesk.credentials() {
+        Some((email, _)) => r.ok(
+            "Zendesk",
+            format!("{} as {email}", c.zendesk.base_url().unwrap_or_default()),
+        ),
+        None => r.note(
+            "Zendesk",
+            "no ZENDESK_EMAIL/ZENDESK_API_TOKEN: the simulator stands in",
+        ),
+    }
+}
+
+async fn database(r: &mut Report, ctx: &Context) {
+    let db = match ctx.database().await {
+        Ok(db) => db,
+        Err(e) => return r.fail("database", format!("{e:#}")),
+    };
+    let client = match skyfit_warehouse::connect_with_retry(&db, std::time::Duration::from_secs(10))
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            return r.fail(
+                "database",
+                format!("{e}. Check PG_HOST, PG_PORT, PG_USER, PG_PASSWORD and PG_SSLMODE (or DATABASE_URL)"),
+            );
+        }
+    };
+    match client.query_one("SHOW server_version", &[]).await {
+        Ok(row) => r.ok(
+            "database",
+            format!(
+                "{} (PostgreSQL {}, sslmode={})",
+                db.target(),
+                row.get::<_, String>(0),
+                db.sslmode()
+            ),
+        ),
+        Err(e) => return r.fail("database", e),
+    }
+    match skyfit_warehouse::status(&client).await {
+        Ok(st) => {
+            let pending = st
+                .iter()
+                .filter(|(_, s)| *s == MigrationState::Pending)
+                .count();
+            let edited: Vec<_> = st
+                .iter()
+                .filter(|(_, s)| *s == MigrationState::Edited)
+                .map(|(m, _)| m.name)
+                .collect();
+            if !edited.is_empty() {
+                r.fail(
+                    "migrations",
+                    format!("edited after being applied: {}", edited.join(", ")),
+                );
+            } else if pending > 0 {
+                r.note(
+                    "migrations",
+                    format!("{pending} pending; `skyfit db migrate` (or any run) applies them"),
+                );
+            } else {
+                r.ok("migrations", format!("{} applied", st.len()));
+            }
+        }
+        Err(e) => r.fail("migrations", e),
+    }
+}

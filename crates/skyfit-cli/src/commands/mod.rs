@@ -1,0 +1,42 @@
+//! One module per subcommand; each turns arguments into library calls and prints results.
+
+mod db;
+mod doctor;
+mod sim;
+mod status;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+
+pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Doctor => doctor::run(&cli.global).await,
+        Command::Sim(cmd) => sim::run(cmd).await,
+        command => {
+            let ctx = Context::load(&cli.global)?;
+            match command {
+                Command::Db(cmd) => db::run(&ctx, cmd).await,
+                Command::Status(args) => status::run(&ctx, args).await,
+                other => anyhow::bail!("`{}` is not available in this build yet", name(&other)),
+            }
+        }
+    }
+}
+
+fn name(c: &Command) -> &'static str {
+    match c {
+        Command::Run(_) => "skyfit run",
+        Command::Extract(_) => "skyfit extract",
+        Command::Load(_) => "skyfit load",
+        Command::Transform(_) => "skyfit transform",
+        Command::Query(_) => "skyfit query",
+        Command::Sim(_) => "skyfit sim",
+        Command::Db(_) => "skyfit db",
+        Command::Status(_) => "skyfit status",
+        Command::Doctor => "skyfit doctor",
+    }
+}

@@ -1,0 +1,99 @@
+use skyfit_test_utils::TestDb;
+
+use crate::support::{parts, skyfit, text};
+
+#[tokio::test]
+async fn migrate_twice_through_the_cli_is_idempotent() {
+    let db = TestDb::empty().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url();
+    let first = skyfit(dir.path())
+        .args(["db", "migrate"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("Applied"), "{}", text(&first));
+    let second = skyfit(dir.path())
+        .args(["db", "migrate"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(second.status.success(), "{}", text(&second));
+    assert!(text(&second).contains("is up to date"), "{}", text(&second));
+    let status = skyfit(dir.path())
+        .args(["db", "status"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        text(&status).contains("0001_schemas_and_meta.sql"),
+        "{}",
+        text(&status)
+    );
+}
+
+/// Secrets must not reach logs or errors, even at the most verbose level.
+#[tokio::test]
+async fn secrets_never_appear_in_verbose_logs_or_errors() {
+    let db = TestDb::empty().await;
+    let (host, port, _, name) = parts(&db);
+    let role = format!("secret_probe_{}", std::process::id());
+    let password = format!("Pw-{}-never-print", std::process::id());
+    db.client()
+        .batch_execute(&format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{password}'"
+        ))
+        .await
+        .unwrap();
+    let secrets = [
+        password.as_str(),
+        "evo-pass-7731",
+        "pd-token-comercial-5521",
+        "zd-token-8812",
+        "azure-key-4471",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let run = |pw: &str, args: &[&str]| {
+        skyfit(dir.path())
+            .args(args)
+            .env("PG_HOST", &host)
+            .env("PG_PORT", &port)
+            .env("PG_DATABASE", &name)
+            .env("PG_USER", &role)
+            .env("PG_PASSWORD", pw)
+            .env("PG_SSLMODE", "require")
+            .env("EVO_USERNAME", "evo-user")
+            .env("EVO_PASSWORD", secrets[1])
+            .env("PIPEDRIVE_COMPANY_DOMAIN", "skyfit")
+            .env("PIPEDRIVE_TOKEN_COMERCIAL", secrets[2])
+            .env("ZENDESK_SUBDOMAIN", "skyfit")
+            .env("ZENDESK_EMAIL", "ops@example.com")
+            .env("ZENDESK_API_TOKEN", secrets[3])
+            .env("AZURE_STORAGE_KEY", secrets[4])
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["-vv", "db", "migrate"][..],
+        &["-vv", "doctor"],
+        &["-vv", "--log-format", "json", "status"],
+    ] {
+        let out = run(&password, args);
+        let t = text(&out);
+        assert!(out.status.success(), "{args:?}: {t}");
+        for s in secrets {
+            assert!(!t.contains(s), "{args:?} printed a secret: {t}");
+        }
+    }
+    // A failing login: the error names the server and user, never the password tried.
+    let out = run("wrong-Pw-5150", &["-vv", "db", "status"]);
+    let t = text(&out);
+    assert!(!out.status.success());
+    assert!(t.contains("password authentication failed"), "{t}");
+    assert!(!t.contains("wrong-Pw-5150"), "{t}");
+    db.client()
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .await
+        .ok();
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests of the `skyfit` binary: real process, real PostgreSQL.
+
+mod config;
+mod db;
+mod support;
