@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SKYFIT_TOOLS="${SKYFIT_TOOLS:-$PWD/.skyfit/tools}"
+# The lake's Azure tests start Azurite from here.
+export AZURITE_DIR="$SKYFIT_TOOLS"
 . scripts/lib.sh
 ensure_rust
 ensure_postgres

@@ -33,6 +33,9 @@ pub struct GlobalArgs {
     /// (SKYFIT_*, or the reference's PG_HOST, EVO_USERNAME, ...) override it.
     #[arg(long, global = true, value_name = "PATH", env = "SKYFIT_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Directory of the transform SQL (default: ./queries).
+    #[arg(long, global = true, value_name = "DIR", env = "SKYFIT_QUERIES_DIR")]
+    pub queries: Option<PathBuf>,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

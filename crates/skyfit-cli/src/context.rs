@@ -6,12 +6,14 @@ use std::collections::HashMap;
 use anyhow::{Context as _, Result};
 use skyfit_core::Config;
 use skyfit_core::config::ConfigSources;
+use skyfit_lake::{AzureCredentials, AzureOptions, LakeStore};
 use skyfit_warehouse::Database;
 
 use crate::cli::GlobalArgs;
 
 pub struct Context {
     pub config: Config,
+    pub queries: Option<std::path::PathBuf>,
 }
 
 impl Context {
@@ -21,7 +23,7 @@ impl Context {
             file: g.config.clone(),
             env,
         })?;
-        Ok(Context { config })
+        Ok(Context { config, queries: g.queries.clone() })
     }
 
     /// The warehouse to use. For the embedded default this starts the local server, creates
@@ -42,12 +44,54 @@ impl Context {
         Ok(db)
     }
 
+    /// The lake. The reference deployment's Azure variables alone (account + key, no
+    /// `lake.url`) select its ADLS container, so an existing `.env` keeps writing there.
+    pub fn lake(&self) -> Result<LakeStore> {
+        let l = &self.config.lake;
+        let default_url = l.url == skyfit_core::config::LakeConfig::default().url;
+        let url = match (&l.azure_account, default_url && (l.azure_key.is_some() || l.azure_sas.is_some())) {
+            (Some(account), true) => format!("abfss://{}@{account}.dfs.core.windows.net/", l.azure_container),
+            _ => l.url.clone(),
+        };
+        let mut azure = AzureOptions::default();
+        if let Some(a) = &l.azure_account {
+            azure = azure.with_account(a);
+        }
+        if let Some(k) = &l.azure_key {
+            azure = azure.with_credentials(AzureCredentials::AccessKey(k.clone()));
+        } else if let Some(s) = &l.azure_sas {
+            azure = azure.with_credentials(AzureCredentials::Sas(s.clone()));
+        }
+        if let Some(e) = &l.azure_endpoint {
+            azure.endpoint = Some(e.clone());
+        }
+        Ok(LakeStore::builder(url).with_azure(azure).build().context("opening the lake (lake.url)")?)
+    }
+
     /// A connected, migrated client.
     pub async fn migrated_client(&self) -> Result<tokio_postgres::Client> {
         let db = self.database().await?;
-        let mut client =
-            skyfit_warehouse::connect_with_retry(&db, std::time::Duration::from_secs(60)).await?;
-        skyfit_warehouse::migrate(&mut client).await?;
+        self.migrate(&db).await
+    }
+
+    /// Applies pending migrations (every command that writes does, so a fresh database works).
+    pub async fn migrate(&self, db: &Database) -> Result<tokio_postgres::Client> {
+        let mut client = skyfit_warehouse::connect_with_retry(db, std::time::Duration::from_secs(60)).await?;
+        for name in skyfit_warehouse::migrate(&mut client).await? {
+            tracing::info!(migration = %name, "Applied migration.");
+        }
         Ok(client)
+    }
+
+    /// Where the transform SQL lives: `--queries`, else `./queries`, else the source tree's.
+    pub fn queries_dir(&self) -> std::path::PathBuf {
+        if let Some(d) = &self.queries {
+            return d.clone();
+        }
+        let local = std::path::PathBuf::from("queries");
+        if local.is_dir() {
+            return local;
+        }
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../queries")
     }
 }

@@ -35,10 +35,10 @@ fn push_component(out: &mut String, v: Option<&Value>) {
                 }
             } else if let Some(u) = n.as_u64() {
                 out.push_str(&u.to_string());
-            } else if let Some(f) = n.as_f64() {
-                if f != 0.0 {
-                    out.push_str(&python_float_repr(f));
-                }
+            } else if let Some(f) = n.as_f64()
+                && f != 0.0
+            {
+                out.push_str(&python_float_repr(f));
             }
         }
         Some(Value::Array(a)) => {

@@ -13,6 +13,6 @@ pub mod connect;
 
 pub use connect::{Database, connect_with_retry};
 pub use embedded::{LocalServer, ensure_local_server};
-pub use error::{Error, Result};
+pub use error::{Error, Result, is_transient_pg};
 pub use ledger::{RunRecord, RunRow, RunStatus, finish_run, recent_runs, start_run};
 pub use migrate::{Migration, MigrationState, migrate, migrations, status};

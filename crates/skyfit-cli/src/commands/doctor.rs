@@ -50,7 +50,7 @@ pub async fn run(g: &GlobalArgs) -> Result<ExitCode> {
         }
     };
     sources(&r, &config);
-    let ctx = Context { config };
+    let ctx = Context { config, queries: g.queries.clone() };
     database(&mut r, &ctx).await;
     if r.failures == 0 {
         println!("\nAll checks passed.");

@@ -2,6 +2,7 @@
 
 mod db;
 mod doctor;
+mod load;
 mod sim;
 mod status;
 
@@ -21,6 +22,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             match command {
                 Command::Db(cmd) => db::run(&ctx, cmd).await,
                 Command::Status(args) => status::run(&ctx, args).await,
+                Command::Load(args) => load::run(&ctx, args, false).await,
+                Command::Transform(args) => load::run(&ctx, args, true).await,
                 other => anyhow::bail!("`{}` is not available in this build yet", name(&other)),
             }
         }

@@ -1,0 +1,297 @@
+//! Starting, running and stopping the three listeners.
+//!
+//! Constraint: one listener per API, because Pipedrive and Zendesk both serve `/api/v2/...`.
+//! A bind address with port 0 gives three ephemeral ports; port `P` gives `P`, `P+1`, `P+2`
+//! (EVO, Pipedrive, Zendesk).
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use axum::Router;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{Scale, SimConfig};
+use crate::error::{Error, Result};
+use crate::faults::ApiFaults;
+use crate::http::Api;
+use crate::limits::Limiter;
+use crate::pipeline::{self, ListenerState};
+use crate::stats::{Counters, SimStats};
+use crate::synth::{Gen, hash};
+
+/// The credentials a client must send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// EVO basic-auth user (tenant DNS).
+    pub evo_user: String,
+    /// EVO basic-auth password (secret key).
+    pub evo_password: String,
+    /// Pipedrive `x-api-token` of the `comercial` account.
+    pub pipedrive_token_comercial: String,
+    /// Pipedrive `x-api-token` of the `expansao` account.
+    pub pipedrive_token_expansao: String,
+    /// Zendesk agent e-mail; the basic-auth user is `{email}/token`.
+    pub zendesk_email: String,
+    /// Zendesk API token (basic-auth password).
+    pub zendesk_token: String,
+}
+
+impl Credentials {
+    /// Deterministic credentials for a seed (so a demo can be restarted without reconfiguring).
+    pub fn for_seed(seed: u64, evo_user: &str) -> Self {
+        Self {
+            evo_user: evo_user.to_string(),
+            evo_password: hash::hex_id(seed ^ 0xE70, 32),
+            pipedrive_token_comercial: hash::hex_id(seed ^ 0x9D1, 40),
+            pipedrive_token_expansao: hash::hex_id(seed ^ 0x9D2, 40),
+            zendesk_email: "admin@skyfit.example".to_string(),
+            zendesk_token: hash::hex_id(seed ^ 0x2D1, 40),
+        }
+    }
+
+    /// The Zendesk basic-auth user name (`{email}/token`).
+    pub fn zendesk_user(&self) -> String {
+        format!("{}/token", self.zendesk_email)
+    }
+}
+
+/// State shared by the listeners.
+pub(crate) struct Shared {
+    pub seed: u64,
+    pub scale: Scale,
+    pub now: AtomicI64,
+    pub creds: Credentials,
+    pub faults: [RwLock<ApiFaults>; 3],
+    pub counters: [Counters; 3],
+    pub limiter: Mutex<Limiter>,
+    pub started: Instant,
+}
+
+impl Shared {
+    pub fn generator(&self) -> Gen {
+        Gen {
+            seed: self.seed,
+            scale: self.scale,
+            now: self.now.load(Ordering::Relaxed),
+        }
+    }
+
+    pub fn faults(&self, api: Api) -> ApiFaults {
+        match self.faults[api.idx()].read() {
+            Ok(f) => f.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn set_faults(&self, api: Api, f: ApiFaults) {
+        match self.faults[api.idx()].write() {
+            Ok(mut g) => *g = f,
+            Err(poisoned) => *poisoned.into_inner() = f,
+        }
+    }
+
+    pub fn stats(&self) -> SimStats {
+        SimStats {
+            evo: self.counters[0].snapshot(),
+            pipedrive: self.counters[1].snapshot(),
+            zendesk: self.counters[2].snapshot(),
+        }
+    }
+}
+
+/// Entry point: `Simulator::start(config, addr)`.
+pub struct Simulator;
+
+impl Simulator {
+    /// Binds the three listeners and starts serving in the background on the current runtime.
+    pub async fn start(config: SimConfig, bind: SocketAddr) -> Result<RunningSim> {
+        let creds = Credentials::for_seed(config.seed, &config.evo_user);
+        let shared = Arc::new(Shared {
+            seed: config.seed,
+            scale: config.scale,
+            now: AtomicI64::new(config.now),
+            creds: creds.clone(),
+            faults: [
+                RwLock::new(config.faults.evo.clone()),
+                RwLock::new(config.faults.pipedrive.clone()),
+                RwLock::new(config.faults.zendesk.clone()),
+            ],
+            counters: Default::default(),
+            limiter: Mutex::new(Limiter::default()),
+            started: Instant::now(),
+        });
+        let (tx, rx) = watch::channel(false);
+        let mut urls = Vec::new();
+        let mut tasks = Vec::new();
+        for (offset, api) in [Api::Evo, Api::Pipedrive, Api::Zendesk]
+            .into_iter()
+            .enumerate()
+        {
+            let mut addr = bind;
+            if bind.port() != 0 {
+                addr.set_port(bind.port().saturating_add(offset as u16));
+            }
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| Error::Bind {
+                    api: api.name(),
+                    addr,
+                    source,
+                })?;
+            let local = listener.local_addr()?;
+            let base_url = format!("http://{local}");
+            let state = ListenerState {
+                api,
+                shared: shared.clone(),
+                base_url: base_url.clone(),
+            };
+            let app = Router::new().fallback(pipeline::handle).with_state(state);
+            let mut stop = rx.clone();
+            tasks.push(tokio::spawn(async move {
+                let shutdown = async move {
+                    // Either an explicit shutdown or the sender being dropped stops the server.
+                    let _ = stop.wait_for(|v| *v).await;
+                };
+                if let Err(error) = axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                {
+                    tracing::error!(api = api.name(), %error, "Simulator listener failed.");
+                }
+            }));
+            tracing::info!(api = api.name(), url = %base_url, "Simulator listening.");
+            urls.push(base_url);
+        }
+        let [evo, pipedrive, zendesk]: [String; 3] = urls
+            .try_into()
+            .map_err(|_| Error::Config("expected three listeners".into()))?;
+        Ok(RunningSim {
+            urls: [evo, pipedrive, zendesk],
+            creds,
+            shared,
+            stop: tx,
+            tasks,
+        })
+    }
+}
+
+/// A running simulator. Dropping it stops the listeners; [`RunningSim::shutdown`] also waits.
+pub struct RunningSim {
+    urls: [String; 3],
+    creds: Credentials,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningSim {
+    /// Base URL of an API (`http://127.0.0.1:PORT`, no trailing slash; append `/api/...`).
+    pub fn base_url(&self, api: Api) -> &str {
+        &self.urls[api.idx()]
+    }
+
+    /// EVO base URL.
+    pub fn evo_url(&self) -> &str {
+        &self.urls[0]
+    }
+
+    /// Pipedrive base URL (both accounts; the token picks the account).
+    pub fn pipedrive_url(&self) -> &str {
+        &self.urls[1]
+    }
+
+    /// Zendesk base URL.
+    pub fn zendesk_url(&self) -> &str {
+        &self.urls[2]
+    }
+
+    /// Credentials to use.
+    pub fn credentials(&self) -> &Credentials {
+        &self.creds
+    }
+
+    /// Counters of all APIs.
+    pub fn stats(&self) -> SimStats {
+        self.shared.stats()
+    }
+
+    /// Current faults of an API.
+    pub fn faults(&self, api: Api) -> ApiFaults {
+        self.shared.faults(api)
+    }
+
+    /// Replaces the faults of an API.
+    pub fn set_faults(&self, api: Api, faults: ApiFaults) {
+        self.shared.set_faults(api, faults);
+    }
+
+    /// The simulated clock (epoch seconds).
+    pub fn now(&self) -> i64 {
+        self.shared.now.load(Ordering::Relaxed)
+    }
+
+    /// Sets the simulated clock.
+    pub fn set_now(&self, now: i64) {
+        self.shared.now.store(now, Ordering::Relaxed);
+    }
+
+    /// Moves the simulated clock forward.
+    pub fn advance(&self, secs: i64) {
+        self.shared.now.fetch_add(secs, Ordering::Relaxed);
+    }
+
+    /// The generator the server uses right now (for ground-truth assertions).
+    pub fn generator(&self) -> Gen {
+        self.shared.generator()
+    }
+
+    /// Human-readable base URLs and credentials (what `skyfit sim serve` prints).
+    pub fn banner(&self) -> String {
+        let c = &self.creds;
+        format!(
+            "SkyFit API simulator (seed {seed})\n\
+             EVO        {evo}\n  basic auth user={eu} password={ep}\n\
+             Pipedrive  {pd}\n  x-api-token comercial={pc}\n  x-api-token expansao={px}\n\
+             Zendesk    {zd}\n  basic auth user={zu} password={zt}\n\
+             Admin      GET|POST <any base URL>/_sim/stats | /_sim/faults | /_sim/clock\n",
+            seed = self.shared.seed,
+            evo = self.urls[0],
+            eu = c.evo_user,
+            ep = c.evo_password,
+            pd = self.urls[1],
+            pc = c.pipedrive_token_comercial,
+            px = c.pipedrive_token_expansao,
+            zd = self.urls[2],
+            zu = c.zendesk_user(),
+            zt = c.zendesk_token,
+        )
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for the listeners.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// What `skyfit sim serve` calls: start, print base URLs and credentials to stdout, serve until
+/// Ctrl-C, then shut down gracefully.
+pub async fn run_until_ctrl_c(config: SimConfig, bind: SocketAddr) -> Result<()> {
+    let sim = Simulator::start(config, bind).await?;
+    println!("{}", sim.banner());
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("Ctrl-C received; stopping the simulator.");
+    sim.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! `skyfit load` and `skyfit transform`: complete bronze runs into stg and core.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use skyfit_pipeline::{LoadOptions, LoadSummary};
+
+use crate::cli::LoadArgs;
+use crate::context::Context;
+
+pub fn options(ctx: &Context, args: &LoadArgs) -> Result<LoadOptions> {
+    let mut opts = LoadOptions::new(ctx.queries_dir());
+    opts.sources = args.sources.iter().map(|s| s.parse()).collect::<Result<_, String>>().map_err(anyhow::Error::msg)?;
+    opts.entities = args.entities.clone();
+    opts.full_refresh = args.full_refresh;
+    opts.reload = args.reload;
+    Ok(opts)
+}
+
+pub async fn run(ctx: &Context, args: LoadArgs, core_only: bool) -> Result<ExitCode> {
+    let lake = ctx.lake()?;
+    let db = ctx.database().await?;
+    ctx.migrate(&db).await?;
+    let mut opts = options(ctx, &args)?;
+    opts.core_only = core_only;
+    let summary = skyfit_pipeline::load(&lake, &db, &opts).await?;
+    print_summary(&summary);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn print_summary(s: &LoadSummary) {
+    println!(
+        "{:<34} {:<16} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>11} {:>8}",
+        "target", "strategy", "parts", "bronze", "rows", "inserted", "updated", "deleted", "quarantined", "seconds"
+    );
+    for t in &s.targets {
+        if t.up_to_date {
+            println!("{:<34} {:<16} up to date", t.target, t.strategy);
+            continue;
+        }
+        println!(
+            "{:<34} {:<16} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>11} {:>8.2}",
+            t.target, t.strategy, t.parts, t.bronze_records, t.rows, t.inserted, t.updated, t.deleted, t.quarantined, t.seconds
+        );
+    }
+}

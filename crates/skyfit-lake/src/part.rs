@@ -1,0 +1,326 @@
+//! `PartBuffer`: records in, the bytes of one part (`.jsonl.gz` + `.parquet`) out. No I/O.
+//!
+//! Each accepted record is appended three ways as it arrives: its bytes to a streaming gzip
+//! encoder (plus `\n`), its text to the `_raw` Arrow column, and its typed values to the
+//! declared columns. Nothing else is kept, so a part costs roughly its raw size plus its
+//! compressed size; the writer bounds that with [`crate::PartLimits`].
+//!
+//! Bytes are preserved exactly with one exception: a raw CR or LF can only appear in JSON as
+//! whitespace between tokens (inside strings they must be escaped), and it would break the
+//! one-record-per-line format, so each is replaced by a space. Length and meaning are
+//! unchanged; the count is reported as `newlines_replaced`.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Float64Builder, Int64Array, Int64Builder, StringArray, StringBuilder,
+};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use bytes::Bytes;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression as ParquetCompression;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::record::{Cell, CompiledSchema, convert};
+use crate::schema::{ColumnType, EntitySchema};
+
+/// Parquet key-value metadata naming the declared schema a part was written with.
+pub const SCHEMA_METADATA_KEY: &str = "skyfit.schema";
+
+/// The finished bytes of one part, ready to put.
+#[derive(Debug, Clone)]
+pub struct EncodedPart {
+    pub jsonl_gz: Bytes,
+    pub parquet: Bytes,
+    pub records: u64,
+    /// Uncompressed size of the JSONL (record bytes plus newlines).
+    pub raw_bytes: u64,
+    /// Lowercase hex sha256 of `jsonl_gz`.
+    pub sha256: String,
+    /// Column name → values that became NULL because their JSON type did not fit.
+    pub type_drift: BTreeMap<String, u64>,
+    pub newlines_replaced: u64,
+}
+
+enum ColumnBuilder {
+    Int(Int64Builder),
+    Float(Float64Builder),
+    Bool(BooleanBuilder),
+    Str(StringBuilder),
+}
+
+impl ColumnBuilder {
+    fn new(ty: ColumnType) -> Self {
+        match ty {
+            ColumnType::Int64 => ColumnBuilder::Int(Int64Builder::new()),
+            ColumnType::Float64 => ColumnBuilder::Float(Float64Builder::new()),
+            ColumnType::Boolean => ColumnBuilder::Bool(BooleanBuilder::new()),
+            ColumnType::Utf8 | ColumnType::TimestampText | ColumnType::Json => {
+                ColumnBuilder::Str(StringBuilder::new())
+            }
+        }
+    }
+
+    /// Append `cell`; `convert` only produces cells matching the builder's type, so any
+    /// other combination is a NULL.
+    fn append(&mut self, cell: Cell<'_>) {
+        match (self, cell) {
+            (ColumnBuilder::Int(b), Cell::Int(v)) => b.append_value(v),
+            (ColumnBuilder::Float(b), Cell::Float(v)) => b.append_value(v),
+            (ColumnBuilder::Bool(b), Cell::Bool(v)) => b.append_value(v),
+            (ColumnBuilder::Str(b), Cell::Str(v)) => b.append_value(v),
+            (ColumnBuilder::Int(b), _) => b.append_null(),
+            (ColumnBuilder::Float(b), _) => b.append_null(),
+            (ColumnBuilder::Bool(b), _) => b.append_null(),
+            (ColumnBuilder::Str(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            ColumnBuilder::Int(b) => Arc::new(b.finish()),
+            ColumnBuilder::Float(b) => Arc::new(b.finish()),
+            ColumnBuilder::Bool(b) => Arc::new(b.finish()),
+            ColumnBuilder::Str(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// `schema` with the [`LINEAGE_COLUMNS`] appended.
+pub fn with_lineage_fields(schema: &SchemaRef) -> SchemaRef {
+    let mut fields: Vec<arrow::datatypes::Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    for name in LINEAGE_COLUMNS {
+        fields.push(arrow::datatypes::Field::new(name, arrow::datatypes::DataType::Utf8, true));
+    }
+    Arc::new(arrow::datatypes::Schema::new(fields))
+}
+
+/// Accumulates the records of one part.
+pub struct PartBuffer {
+    schema: EntitySchema,
+    compiled: CompiledSchema,
+    arrow_schema: SchemaRef,
+    gzip_level: u32,
+    gz: GzEncoder<Vec<u8>>,
+    raw: StringBuilder,
+    columns: Vec<ColumnBuilder>,
+    drift: Vec<u64>,
+    records: u64,
+    raw_bytes: u64,
+    newlines_replaced: u64,
+    /// Constant lineage of every record of the part: run id, ingestion date, scope.
+    lineage: [Option<String>; 3],
+}
+
+/// Lineage columns after the declared ones: the part's `.jsonl.gz` path, its run, its
+/// ingestion date and its scope. Constant per part (Parquet stores them in a few bytes), they
+/// let SQL over many parts dedup by run and point every row back to its file and line.
+pub const LINEAGE_COLUMNS: [&str; 4] = ["_source_file", "_run_id", "_ingestion_date", "_scope"];
+
+impl PartBuffer {
+    /// A buffer for `schema`; `gzip_level` 0–9 (6 is zlib's default speed/size balance).
+    pub fn try_new(schema: EntitySchema, gzip_level: u32) -> Result<Self> {
+        schema.validate()?;
+        let compiled = CompiledSchema::new(&schema);
+        let arrow_schema = with_lineage_fields(&schema.arrow_schema());
+        let columns = schema
+            .columns()
+            .iter()
+            .map(|c| ColumnBuilder::new(c.ty))
+            .collect();
+        let drift = vec![0; schema.columns().len()];
+        let gzip_level = gzip_level.min(9);
+        Ok(PartBuffer {
+            schema,
+            compiled,
+            arrow_schema,
+            gzip_level,
+            gz: GzEncoder::new(Vec::new(), Compression::new(gzip_level)),
+            raw: StringBuilder::new(),
+            columns,
+            drift,
+            records: 0,
+            raw_bytes: 0,
+            newlines_replaced: 0,
+            lineage: [None, None, None],
+        })
+    }
+
+    /// Sets the run id, ingestion date and scope written into the lineage columns.
+    pub fn with_lineage(mut self, run_id: &str, ingestion_date: &str, scope: Option<&str>) -> Self {
+        self.lineage = [Some(run_id.to_string()), Some(ingestion_date.to_string()), scope.map(str::to_string)];
+        self
+    }
+
+    pub fn schema(&self) -> &EntitySchema {
+        &self.schema
+    }
+
+    pub fn len(&self) -> u64 {
+        self.records
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records == 0
+    }
+
+    /// Uncompressed JSONL bytes buffered so far.
+    pub fn raw_bytes(&self) -> u64 {
+        self.raw_bytes
+    }
+
+    /// Append one record (its exact bytes). `Err(reason)` when it is not a single JSON
+    /// object; the buffer is then unchanged and the caller should reject the record.
+    pub fn push(&mut self, record: &str) -> std::result::Result<(), String> {
+        let record: Cow<'_, str> = if record.bytes().any(|b| b == b'\n' || b == b'\r') {
+            self.newlines_replaced += 1;
+            Cow::Owned(record.replace(['\n', '\r'], " "))
+        } else {
+            Cow::Borrowed(record)
+        };
+        let mut slots: Vec<Option<&RawValue>> = vec![None; self.compiled.len()];
+        self.compiled.extract(&record, &mut slots)?;
+        // Writing into a Vec cannot fail; keep the error path anyway rather than unwrap.
+        self.gz
+            .write_all(record.as_bytes())
+            .and_then(|()| self.gz.write_all(b"\n"))
+            .map_err(|e| format!("gzip buffer: {e}"))?;
+        for (i, raw) in slots.into_iter().enumerate() {
+            let cell = convert(raw, self.compiled.column_type(i));
+            if cell == Cell::Drift {
+                self.drift[i] += 1;
+            }
+            self.columns[i].append(cell);
+        }
+        self.raw.append_value(&record);
+        self.records += 1;
+        self.raw_bytes += record.len() as u64 + 1;
+        Ok(())
+    }
+
+    /// Encode the buffered records and reset the buffer for the next part.
+    /// `label` names the part in errors (e.g. its path).
+    pub fn finish(&mut self, label: &str) -> Result<EncodedPart> {
+        let gz = std::mem::replace(
+            &mut self.gz,
+            GzEncoder::new(Vec::new(), Compression::new(self.gzip_level)),
+        );
+        let jsonl_gz = gz.finish().map_err(|source| Error::Gzip {
+            path: label.to_string(),
+            source,
+        })?;
+        let records = std::mem::take(&mut self.records);
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(2 + self.columns.len());
+        arrays.push(Arc::new(self.raw.finish()));
+        arrays.push(Arc::new(Int64Array::from_iter_values(1..=records as i64)));
+        arrays.extend(self.columns.iter_mut().map(ColumnBuilder::finish));
+        let n = records as usize;
+        arrays.push(Arc::new(StringArray::from_iter_values(std::iter::repeat_n(label, n))));
+        for v in &self.lineage {
+            arrays.push(Arc::new(StringArray::from(vec![v.as_deref(); n])));
+        }
+        let batch =
+            RecordBatch::try_new(Arc::clone(&self.arrow_schema), arrays).map_err(|source| {
+                Error::Arrow {
+                    entity: self.schema.name().to_string(),
+                    source,
+                }
+            })?;
+        let parquet = encode_parquet(&batch, self.schema.name(), label)?;
+        let type_drift = self
+            .schema
+            .columns()
+            .iter()
+            .zip(self.drift.iter_mut())
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, n)| (c.name.clone(), std::mem::take(n)))
+            .collect();
+        let sha256 = hex::encode(Sha256::digest(&jsonl_gz));
+        Ok(EncodedPart {
+            jsonl_gz: Bytes::from(jsonl_gz),
+            parquet,
+            records,
+            raw_bytes: std::mem::take(&mut self.raw_bytes),
+            sha256,
+            type_drift,
+            newlines_replaced: std::mem::take(&mut self.newlines_replaced),
+        })
+    }
+}
+
+impl std::fmt::Debug for PartBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartBuffer")
+            .field("schema", &self.schema().name())
+            .field("records", &self.len())
+            .finish()
+    }
+}
+
+/// One batch → one Parquet file in memory (one row group: parts are already bounded).
+fn encode_parquet(batch: &RecordBatch, schema_name: &str, label: &str) -> Result<Bytes> {
+    let perr = |source| Error::Parquet {
+        path: label.to_string(),
+        source,
+    };
+    let props = WriterProperties::builder()
+        // Snappy: cheap to write on the hot path; the JSONL.GZ is the archival copy.
+        .set_compression(ParquetCompression::SNAPPY)
+        .set_max_row_group_row_count(Some(batch.num_rows().max(1)))
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            SCHEMA_METADATA_KEY.to_string(),
+            schema_name.to_string(),
+        )]))
+        .build();
+    let mut writer = ArrowWriter::try_new(Vec::new(), batch.schema(), Some(props)).map_err(perr)?;
+    writer.write(batch).map_err(perr)?;
+    let bytes = writer.into_inner().map_err(perr)?;
+    Ok(Bytes::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ColumnType::*;
+    use std::io::Read;
+
+    #[test]
+    fn encodes_exact_bytes_and_typed_columns() {
+        let schema = EntitySchema::new("t").with_field("id", Int64);
+        let mut buf = PartBuffer::try_new(schema, 6).unwrap();
+        let records = [
+            r#"{"id":1,"n":"ção"}"#,
+            "{ \"id\" :\t\"x\" }",
+            "{\"id\":\n3}",
+        ];
+        for r in records {
+            buf.push(r).unwrap();
+        }
+        assert!(buf.push("not json").is_err());
+        assert_eq!(buf.len(), 3);
+        let part = buf.finish("test").unwrap();
+        assert_eq!(part.records, 3);
+        assert_eq!(part.type_drift.get("id"), Some(&1));
+        assert_eq!(part.newlines_replaced, 1);
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&part.jsonl_gz[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(
+            text,
+            format!("{}\n{}\n{{\"id\": 3}}\n", records[0], records[1])
+        );
+        assert!(buf.is_empty());
+        assert_eq!(buf.raw_bytes(), 0);
+    }
+}

@@ -1,0 +1,132 @@
+//! Incremental load: COPY into a temp stage table, then upsert by key.
+//!
+//! Runs inside the caller's transaction so the caller can record the load (e.g.
+//! a ledger row) atomically with the data. The stage table is dropped at commit.
+//! Rows must be unique by key within one merge: PostgreSQL refuses to update
+//! the same row twice in one `INSERT … ON CONFLICT` (dedup happens upstream).
+
+use arrow::record_batch::RecordBatch;
+use futures::Stream;
+use tokio_postgres::Transaction;
+
+use crate::sql::{TableName, create_stage_sql, upsert_sql};
+use crate::{BoxError, CopyEncoder, CopyOptions, EncodeReport, Error, Result, copy_in_with};
+
+/// What to merge into and how.
+#[derive(Debug, Clone)]
+pub struct MergeSpec {
+    target: TableName,
+    key: Vec<String>,
+    update: Option<Vec<String>>,
+}
+
+impl MergeSpec {
+    /// Merge into `target` on the conflict key `key` (a unique index or PK must
+    /// exist on exactly these columns). By default every non-key column is
+    /// replaced on conflict.
+    pub fn new(target: TableName, key: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        MergeSpec {
+            target,
+            key: key.into_iter().map(Into::into).collect(),
+            update: None,
+        }
+    }
+
+    /// Replace only these columns on conflict (empty: keep existing rows).
+    pub fn with_update_columns(
+        mut self,
+        columns: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.update = Some(columns.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The target table.
+    pub fn target(&self) -> &TableName {
+        &self.target
+    }
+
+    /// Name of the temp stage table.
+    pub fn stage_name(&self) -> String {
+        crate::sql::suffixed(&self.target.name, "__stage")
+    }
+
+    /// The upsert statement for the encoder's columns.
+    pub fn upsert_sql(&self, columns: &[&str]) -> String {
+        let key: Vec<&str> = self.key.iter().map(String::as_str).collect();
+        let update = self.update_columns(columns);
+        upsert_sql(&self.target, &self.stage_name(), columns, &key, &update)
+    }
+
+    /// Columns replaced on conflict.
+    fn update_columns<'a>(&'a self, columns: &[&'a str]) -> Vec<&'a str> {
+        match &self.update {
+            Some(u) => u.iter().map(String::as_str).collect(),
+            None => columns
+                .iter()
+                .copied()
+                .filter(|c| !self.key.iter().any(|k| k == c))
+                .collect(),
+        }
+    }
+}
+
+/// What a merge did.
+#[derive(Debug, Clone, Default)]
+pub struct MergeOutcome {
+    /// Rows copied into the stage table.
+    pub copied: u64,
+    /// Rows inserted into the target.
+    pub inserted: u64,
+    /// Existing target rows updated.
+    pub updated: u64,
+    /// Values the encoder altered.
+    pub report: EncodeReport,
+}
+
+/// Copies `batches` into a stage table and upserts them into the target, in `tx`.
+pub async fn merge<S, E>(
+    tx: &Transaction<'_>,
+    spec: &MergeSpec,
+    encoder: &CopyEncoder,
+    batches: S,
+) -> Result<MergeOutcome>
+where
+    S: Stream<Item = Result<RecordBatch, E>>,
+    E: Into<BoxError>,
+{
+    let target = &spec.target;
+    let stage = spec.stage_name();
+    tx.batch_execute(&create_stage_sql(target, &stage))
+        .await
+        .map_err(Error::pg(target, "create stage"))?;
+    let copied = copy_in_with(
+        tx.client(),
+        &TableName::unqualified(&stage),
+        encoder,
+        batches,
+        &CopyOptions::default(),
+        |_, _| Ok(()),
+    )
+    .await?;
+    let columns: Vec<&str> = encoder.columns().map(|c| c.name.as_str()).collect();
+    let row = tx
+        .query_one(&spec.upsert_sql(&columns), &[])
+        .await
+        .map_err(Error::pg(target, "upsert"))?;
+    let existing: i64 = row.get(0);
+    let affected: i64 = row.get(1);
+    let replaces = !spec.update_columns(&columns).is_empty();
+    let (inserted, updated) = if replaces {
+        (affected - existing, existing)
+    } else {
+        (affected, 0)
+    };
+    tracing::debug!(table = %target, copied = copied.rows, inserted, updated, "Merge finished.");
+    Ok(MergeOutcome {
+        copied: copied.rows,
+        inserted: inserted as u64,
+        updated: updated as u64,
+        report: copied.report,
+    })
+}

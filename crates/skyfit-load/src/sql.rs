@@ -1,0 +1,217 @@
+//! SQL text for COPY, merge and shadow swap, as plain functions.
+//!
+//! Every identifier is double-quoted (exact, case-sensitive names). Nothing here
+//! talks to a server, so the generated statements are unit-tested as strings.
+
+use std::fmt;
+
+/// Double-quotes an identifier, doubling embedded quotes.
+pub fn quote_ident(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push('"');
+    for ch in name.chars() {
+        if ch == '"' {
+            out.push('"');
+        }
+        out.push(ch);
+    }
+    out.push('"');
+    out
+}
+
+/// Quotes a string literal (standard-conforming strings).
+pub fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// PostgreSQL truncates identifiers to 63 bytes.
+const MAX_IDENT: usize = 63;
+
+/// `name` with `suffix` appended, the name shortened (at a char boundary) so the
+/// result fits PostgreSQL's 63-byte identifier limit.
+pub fn suffixed(name: &str, suffix: &str) -> String {
+    let mut keep = MAX_IDENT.saturating_sub(suffix.len()).min(name.len());
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    format!("{}{suffix}", &name[..keep])
+}
+
+/// A table name, optionally schema-qualified. Displays quoted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TableName {
+    /// Schema, or `None` to resolve through `search_path` (temp tables).
+    pub schema: Option<String>,
+    /// Table name.
+    pub name: String,
+}
+
+impl TableName {
+    /// `schema.name`.
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        TableName {
+            schema: Some(schema.into()),
+            name: name.into(),
+        }
+    }
+
+    /// A name resolved through `search_path`.
+    pub fn unqualified(name: impl Into<String>) -> Self {
+        TableName {
+            schema: None,
+            name: name.into(),
+        }
+    }
+
+    /// The same schema, another name.
+    pub fn sibling(&self, name: impl Into<String>) -> Self {
+        TableName {
+            schema: self.schema.clone(),
+            name: name.into(),
+        }
+    }
+
+    /// The same schema, the name with `suffix` appended (kept within 63 bytes).
+    pub fn with_suffix(&self, suffix: &str) -> Self {
+        self.sibling(suffixed(&self.name, suffix))
+    }
+
+    /// The quoted schema prefix (`"s".`), empty when unqualified.
+    pub fn schema_prefix(&self) -> String {
+        self.schema
+            .as_deref()
+            .map(|s| format!("{}.", quote_ident(s)))
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.schema_prefix(), quote_ident(&self.name))
+    }
+}
+
+fn column_list<'a>(columns: impl IntoIterator<Item = &'a str>) -> String {
+    columns
+        .into_iter()
+        .map(quote_ident)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `COPY t (a, b) FROM STDIN (FORMAT binary)`.
+pub fn copy_in_statement<'a>(
+    table: &TableName,
+    columns: impl IntoIterator<Item = &'a str>,
+) -> String {
+    format!(
+        "COPY {table} ({}) FROM STDIN (FORMAT binary)",
+        column_list(columns)
+    )
+}
+
+/// `SELECT a, b FROM t LIMIT 0`: prepared before a COPY to check the target.
+pub fn check_columns_statement<'a>(
+    table: &TableName,
+    columns: impl IntoIterator<Item = &'a str>,
+) -> String {
+    format!("SELECT {} FROM {table} LIMIT 0", column_list(columns))
+}
+
+/// A temporary stage table shaped like `target`, dropped at commit.
+pub fn create_stage_sql(target: &TableName, stage: &str) -> String {
+    let stage = quote_ident(stage);
+    format!(
+        "DROP TABLE IF EXISTS pg_temp.{stage}; \
+         CREATE TEMP TABLE {stage} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+}
+
+/// Upsert from `stage` into `target` on `key`. `update` lists the columns replaced
+/// on conflict (`DO NOTHING` when empty). The statement returns one row: how many
+/// stage rows already had their key in the target (read from the snapshot before
+/// the insert) and how many rows the upsert inserted or updated.
+///
+/// (`RETURNING xmax = 0`, the usual insert/update split, is refused on partitioned
+/// tables, hence the `EXISTS` count.)
+pub fn upsert_sql(
+    target: &TableName,
+    stage: &str,
+    columns: &[&str],
+    key: &[&str],
+    update: &[&str],
+) -> String {
+    let cols = column_list(columns.iter().copied());
+    let stage = quote_ident(stage);
+    let action = if update.is_empty() {
+        "NOTHING".to_owned()
+    } else {
+        let sets = update
+            .iter()
+            .map(|c| format!("{0} = EXCLUDED.{0}", quote_ident(c)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("UPDATE SET {sets}")
+    };
+    let matches = key
+        .iter()
+        .map(|k| format!("t.{0} = s.{0}", quote_ident(k)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    format!(
+        "WITH existing AS (SELECT count(*) AS n FROM pg_temp.{stage} s \
+         WHERE EXISTS (SELECT 1 FROM {target} t WHERE {matches})), \
+         merged AS (INSERT INTO {target} ({cols}) SELECT {cols} FROM pg_temp.{stage} \
+         ON CONFLICT ({key}) DO {action} RETURNING 1) \
+         SELECT (SELECT n FROM existing), (SELECT count(*) FROM merged)",
+        key = column_list(key.iter().copied()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        let t = TableName::new("core", "evo_entries");
+        assert_eq!(t.to_string(), "\"core\".\"evo_entries\"");
+        assert_eq!(TableName::unqualified("x").to_string(), "\"x\"");
+        assert_eq!(t.with_suffix("__shadow").name, "evo_entries__shadow");
+        assert_eq!(suffixed(&"é".repeat(40), "__x").len(), 63);
+        assert_eq!(suffixed(&"é".repeat(40), "__xy").len(), 62);
+    }
+
+    #[test]
+    fn copy_statement() {
+        let t = TableName::new("core", "t");
+        assert_eq!(
+            copy_in_statement(&t, ["id", "Name"]),
+            r#"COPY "core"."t" ("id", "Name") FROM STDIN (FORMAT binary)"#
+        );
+    }
+
+    #[test]
+    fn upsert_statement() {
+        let t = TableName::new("stg_evo", "members_raw");
+        let sql = upsert_sql(
+            &t,
+            "members_raw__stage",
+            &["member_id", "raw_data"],
+            &["member_id"],
+            &["raw_data"],
+        );
+        assert_eq!(
+            sql,
+            "WITH existing AS (SELECT count(*) AS n FROM pg_temp.\"members_raw__stage\" s \
+             WHERE EXISTS (SELECT 1 FROM \"stg_evo\".\"members_raw\" t WHERE t.\"member_id\" = s.\"member_id\")), \
+             merged AS (INSERT INTO \"stg_evo\".\"members_raw\" (\"member_id\", \"raw_data\") \
+             SELECT \"member_id\", \"raw_data\" FROM pg_temp.\"members_raw__stage\" \
+             ON CONFLICT (\"member_id\") DO UPDATE SET \"raw_data\" = EXCLUDED.\"raw_data\" RETURNING 1) \
+             SELECT (SELECT n FROM existing), (SELECT count(*) FROM merged)"
+        );
+        assert!(upsert_sql(&t, "s", &["a"], &["a"], &[]).contains("DO NOTHING"));
+    }
+}

@@ -1,0 +1,64 @@
+//! From the lake's complete runs to bronze tables.
+//!
+//! A bronze table is named `{source}_{entity}` (`evo_entries`, `pipedrive_deals`); for
+//! Pipedrive it spans both accounts, told apart by the `_scope` column.
+
+use arrow::datatypes::SchemaRef;
+use skyfit_core::Source;
+use skyfit_lake::{EntityKey, LakeStore, declared_schema};
+
+use crate::error::Result;
+
+/// One bronze part as the loader tracks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BronzePart {
+    pub run_id: String,
+    pub scope: Option<String>,
+    /// Lake-relative path of the `.jsonl.gz` (the ledger's and lineage's name for the part).
+    pub path: String,
+    pub parquet_path: String,
+    pub sha256: String,
+    pub records: u64,
+}
+
+/// `evo_entries` → (evo, "entries").
+pub fn parse_table_name(name: &str) -> Option<(Source, &str)> {
+    let (source, entity) = name.split_once('_')?;
+    Some((source.parse().ok()?, entity))
+}
+
+fn scopes(source: Source) -> Vec<Option<&'static str>> {
+    match source {
+        Source::Pipedrive => vec![Some("comercial"), Some("expansao")],
+        Source::Zendesk => vec![Some("support")],
+        Source::Evo => vec![None],
+    }
+}
+
+/// The Arrow schema of a bronze table: the entity's declared Parquet columns plus lineage.
+pub fn table_schema(source: Source, entity: &str) -> SchemaRef {
+    skyfit_lake::with_lineage_fields(&declared_schema(source, entity).arrow_schema())
+}
+
+/// Every part of every complete run of the table's entity, oldest run first.
+pub async fn complete_parts(lake: &LakeStore, source: Source, entity: &str) -> Result<Vec<BronzePart>> {
+    let mut parts = Vec::new();
+    for scope in scopes(source) {
+        let key = EntityKey::try_new(source, scope, entity)?;
+        for (run, manifest) in lake.list_complete_runs(&key).await? {
+            let _ = run;
+            for p in &manifest.parts {
+                parts.push(BronzePart {
+                    run_id: manifest.run_id.to_string(),
+                    scope: scope.map(str::to_string),
+                    path: p.path.clone(),
+                    parquet_path: p.parquet_path.clone(),
+                    sha256: p.sha256.clone(),
+                    records: p.records,
+                });
+            }
+        }
+    }
+    parts.sort_by(|a, b| (&a.run_id, &a.path).cmp(&(&b.run_id, &b.path)));
+    Ok(parts)
+}

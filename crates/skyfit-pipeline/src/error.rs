@@ -1,0 +1,44 @@
+/// Errors of the pipeline; each names the query or table it happened in.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Transform(#[from] skyfit_transform::Error),
+    #[error("lake: {0}")]
+    Lake(#[from] skyfit_lake::Error),
+    #[error("loading {target}: {source}")]
+    Load {
+        target: String,
+        #[source]
+        source: skyfit_load::Error,
+    },
+    #[error("{context}: {source}")]
+    Postgres {
+        context: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error("query {query}: {message}")]
+    Query { query: String, message: String },
+    #[error("{target}: {quarantined} values could not be stored (more than the limit of {limit}); first: {first}")]
+    TooManyBadValues { target: String, quarantined: u64, limit: u64, first: String },
+    #[error("DataFusion: {0}")]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn pg(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Postgres { context, source }
+    }
+
+    /// Whether a rerun (or a retry) can succeed: dropped connections and failovers.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Postgres { source, .. } => skyfit_warehouse::is_transient_pg(source),
+            Error::Load { source, .. } => source.is_retryable(),
+            _ => false,
+        }
+    }
+}

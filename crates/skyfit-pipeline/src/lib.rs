@@ -1,0 +1,18 @@
+//! The stages wired together. `skyfit-cli` calls this crate; it is the only library that sees
+//! the lake, the transform and the warehouse at once.
+//!
+//! * [`bronze`] finds the complete bronze runs of each entity and turns them into the bronze
+//!   tables the transform SQL reads.
+//! * [`load`] runs every query of `queries/` over the bronze parts its target has not loaded
+//!   yet, converts the results to the target's column types (quarantining what does not
+//!   fit) and writes them by binary COPY, recording the parts in `meta.loaded_parts` in the
+//!   same transaction — so a load killed anywhere and rerun ends with the same rows.
+
+pub mod bronze;
+mod cast;
+pub mod error;
+pub mod load;
+mod target;
+
+pub use error::{Error, Result};
+pub use load::{LoadOptions, LoadSummary, TargetSummary, load};

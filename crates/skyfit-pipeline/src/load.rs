@@ -1,0 +1,432 @@
+//! Bronze → PostgreSQL: every query of `queries/` over the parts its target has not loaded.
+//!
+//! For each query (stg first, then core parents, then children):
+//! 1. the parts of its primary bronze table (the first `bronze.*` it names) from complete runs,
+//!    minus those `meta.loaded_parts` lists for its target (all of them on a full refresh);
+//! 2. DataFusion runs the SQL over exactly those parts;
+//! 3. the result is cast to the target's column types (bad values → NULL + `meta.quarantine`)
+//!    and COPYed in binary: merge (temp table + upsert), child replacement, or full refresh
+//!    (shadow table swapped in, or truncate + copy for partitioned tables);
+//! 4. the parts are recorded in `meta.loaded_parts` in the same transaction as the rows.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use futures::StreamExt;
+use skyfit_core::Source;
+use skyfit_lake::LakeStore;
+use skyfit_load::sql::{TableName, quote_ident};
+use skyfit_load::merge::MergeSpec;
+use skyfit_load::swap::Shadow;
+use skyfit_load::{CopyEncoder, PgColumn, copy_in};
+use skyfit_transform::query::load_dir;
+use skyfit_transform::{BronzeTable, QueryFile, Strategy, TransformSession};
+use skyfit_warehouse::Database;
+use tokio_postgres::Client;
+use tracing::info;
+
+use crate::bronze::{BronzePart, complete_parts, parse_table_name, table_schema};
+use crate::cast::{self, Quarantined};
+use crate::error::{Error, Result};
+use crate::target;
+
+/// What to load and how.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub queries_dir: PathBuf,
+    /// Only queries whose primary bronze table belongs to these sources (empty: all).
+    pub sources: Vec<Source>,
+    /// Only these bronze entities (`entries`) or targets (`core.evo_entries`, `evo_entries`).
+    pub entities: Vec<String>,
+    /// Rebuild every target from all complete runs.
+    pub full_refresh: bool,
+    /// Load parts again even if the ledger lists them.
+    pub reload: bool,
+    /// Above this many quarantined values in one target the load stops.
+    pub max_bad_values: u64,
+    /// Skip the `stg_*` targets (`skyfit transform`: core only).
+    pub core_only: bool,
+}
+
+impl LoadOptions {
+    pub fn new(queries_dir: impl Into<PathBuf>) -> Self {
+        LoadOptions {
+            queries_dir: queries_dir.into(),
+            sources: Vec::new(),
+            entities: Vec::new(),
+            full_refresh: false,
+            reload: false,
+            max_bad_values: 10_000,
+            core_only: false,
+        }
+    }
+}
+
+/// What one target got.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct TargetSummary {
+    pub target: String,
+    pub query: String,
+    pub strategy: String,
+    pub runs: usize,
+    pub parts: usize,
+    /// Records in the parts read.
+    pub bronze_records: u64,
+    /// Rows the query produced (after dedup and explosion).
+    pub rows: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub deleted: u64,
+    pub quarantined: u64,
+    pub seconds: f64,
+    pub up_to_date: bool,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct LoadSummary {
+    pub targets: Vec<TargetSummary>,
+}
+
+/// The first `bronze.<name>` the SQL mentions, and all of them.
+fn bronze_tables(sql: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let lower = sql.to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    while let Some(i) = rest.find("bronze.") {
+        let name: String = rest[i + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+        rest = &rest[i + 7..];
+    }
+    out
+}
+
+fn order(q: &QueryFile) -> u8 {
+    match (q.target.starts_with("stg_"), q.strategy) {
+        (true, _) => 0,
+        (false, Strategy::ReplaceChildren) => 2,
+        _ => 1,
+    }
+}
+
+fn selected(q: &QueryFile, primary: &str, opts: &LoadOptions) -> bool {
+    let Some((source, entity)) = parse_table_name(primary) else { return false };
+    let source_ok = opts.sources.is_empty() || opts.sources.contains(&source);
+    let (_, table) = q.target_parts();
+    let entity_ok = opts.entities.is_empty()
+        || opts.entities.iter().any(|e| e == entity || e == primary || e == &q.target || e == table);
+    let stage_ok = !(opts.core_only && q.target.starts_with("stg_"));
+    source_ok && entity_ok && stage_ok
+}
+
+/// Loads every selected query; stops at the first failure (the ledger keeps what committed).
+pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result<LoadSummary> {
+    let mut queries = load_dir(&opts.queries_dir)?;
+    queries.sort_by_key(|q| (order(q), q.path.clone()));
+    let session = TransformSession::try_new(lake)?;
+    let mut parts_cache: HashMap<String, Vec<BronzePart>> = HashMap::new();
+    let mut client = skyfit_warehouse::connect_with_retry(db, std::time::Duration::from_secs(60))
+        .await
+        .map_err(|e| Error::Query { query: "connect".into(), message: e.to_string() })?;
+    let mut summary = LoadSummary::default();
+    for q in &queries {
+        let tables = bronze_tables(&q.sql);
+        let Some(primary) = tables.first().cloned() else {
+            return Err(Error::Query { query: q.path.display().to_string(), message: "reads no bronze.* table".into() });
+        };
+        if !selected(q, &primary, opts) {
+            continue;
+        }
+        for t in &tables {
+            if !parts_cache.contains_key(t) {
+                let (source, entity) = parse_table_name(t).ok_or_else(|| Error::Query {
+                    query: q.path.display().to_string(),
+                    message: format!("bronze.{t} is not {{source}}_{{entity}}"),
+                })?;
+                parts_cache.insert(t.clone(), complete_parts(lake, source, entity).await?);
+            }
+        }
+        // Secondary tables (lookups such as field definitions) are read whole.
+        for t in tables.iter().skip(1) {
+            register(&session, t, &parts_cache[t]).await?;
+        }
+        let s = load_query(&session, &mut client, q, &primary, &parts_cache[&primary], opts).await?;
+        summary.targets.push(s);
+    }
+    Ok(summary)
+}
+
+async fn register(session: &TransformSession, table: &str, parts: &[BronzePart]) -> Result<()> {
+    let (source, entity) = parse_table_name(table).ok_or_else(|| Error::Query {
+        query: table.into(),
+        message: "not a bronze table name".into(),
+    })?;
+    let t = BronzeTable {
+        name: table.to_string(),
+        parts: parts.iter().map(|p| p.parquet_path.clone()).collect(),
+        schema: table_schema(source, entity),
+    };
+    session.register_bronze(&t).await?;
+    Ok(())
+}
+
+fn stage_of(q: &QueryFile) -> &'static str {
+    if q.target.starts_with("stg_") { "stg" } else { "core" }
+}
+
+async fn loaded(client: &Client, q: &QueryFile) -> Result<HashMap<String, String>> {
+    let rows = client
+        .query(
+            "SELECT part_path, coalesce(checksum, '') FROM meta.loaded_parts WHERE stage = $1 AND target_table = $2",
+            &[&stage_of(q), &q.target],
+        )
+        .await
+        .map_err(Error::pg("reading meta.loaded_parts"))?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+async fn load_query(
+    session: &TransformSession,
+    client: &mut Client,
+    q: &QueryFile,
+    primary: &str,
+    all_parts: &[BronzePart],
+    opts: &LoadOptions,
+) -> Result<TargetSummary> {
+    let started = Instant::now();
+    let full = opts.full_refresh || q.strategy == Strategy::FullRefresh;
+    let done = if full || opts.reload { HashMap::new() } else { loaded(client, q).await? };
+    // A part whose checksum changed was rewritten and is loaded again.
+    let pending: Vec<BronzePart> =
+        all_parts.iter().filter(|p| done.get(&p.path).is_none_or(|sum| sum != &p.sha256)).cloned().collect();
+    let mut s = TargetSummary {
+        target: q.target.clone(),
+        query: q.path.display().to_string(),
+        strategy: if full { "full_refresh".into() } else { format!("{:?}", q.strategy).to_lowercase() },
+        runs: pending.iter().map(|p| &p.run_id).collect::<HashSet<_>>().len(),
+        parts: pending.len(),
+        bronze_records: pending.iter().map(|p| p.records).sum(),
+        ..Default::default()
+    };
+    if pending.is_empty() && !full {
+        s.up_to_date = true;
+        s.seconds = started.elapsed().as_secs_f64();
+        return Ok(s);
+    }
+    register(session, primary, &pending).await?;
+    let df = session.plan(q).await?;
+    let targets = target::columns(&*client, &q.target).await?;
+    let arrow_schema = df.schema().as_arrow().clone();
+    let (cols, schema) = cast::plan(&arrow_schema, &targets);
+    for k in &q.key {
+        if cols.iter().all(|c| &c.name != k) {
+            return Err(Error::Query {
+                query: q.path.display().to_string(),
+                message: format!("the key column {k} of {} is not in the result", q.target),
+            });
+        }
+    }
+    let pg_cols: Vec<PgColumn> = cols.iter().map(|c| PgColumn::new(&c.name, c.pg_type)).collect();
+    let encoder = CopyEncoder::try_new(&schema, &pg_cols).map_err(|source| Error::Load { target: q.target.clone(), source })?;
+    let bad: Arc<Mutex<Vec<Quarantined>>> = Arc::default();
+    let rows = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let stream = {
+        let (bad, rows, cols, schema) = (bad.clone(), rows.clone(), cols.clone(), schema.clone());
+        let limit = opts.max_bad_values;
+        df.execute_stream().await?.map(move |b| -> std::result::Result<_, skyfit_load::BoxError> {
+            let b = b?;
+            let (out, q) = cast::convert(&b, &cols, &schema)?;
+            rows.fetch_add(out.num_rows() as u64, std::sync::atomic::Ordering::Relaxed);
+            let mut all = bad.lock().map_err(|_| "quarantine lock poisoned")?;
+            all.extend(q);
+            if all.len() as u64 > limit {
+                return Err(format!("more than {limit} values could not be converted").into());
+            }
+            Ok(out)
+        })
+    };
+    let (schema_name, table_name) = q.target_parts();
+    let table = TableName::new(schema_name, table_name);
+    let load_err = |source| Error::Load { target: q.target.clone(), source };
+    let partitioned: bool = client
+        .query_one("SELECT relkind = 'p' FROM pg_class WHERE oid = $1::text::regclass", &[&q.target])
+        .await
+        .map_err(Error::pg(format!("inspecting {}", q.target)))?
+        .get(0);
+
+    if full && !partitioned {
+        let shadow = Shadow::create(client, table.clone()).await.map_err(load_err)?;
+        let copied = copy_in(client, shadow.table(), &encoder, stream).await;
+        let copied = match copied {
+            Ok(c) => c,
+            Err(e) => {
+                shadow.abandon(client).await.ok();
+                return Err(too_many(q, &bad, opts).unwrap_or(load_err(e)));
+            }
+        };
+        shadow.build_indexes(client).await.map_err(load_err)?;
+        shadow.swap(client, std::time::Duration::from_secs(30)).await.map_err(load_err)?;
+        s.inserted = copied.rows;
+        let tx = client.transaction().await.map_err(Error::pg("starting the ledger transaction"))?;
+        tx.execute("DELETE FROM meta.loaded_parts WHERE stage = $1 AND target_table = $2", &[&stage_of(q), &q.target])
+            .await
+            .map_err(Error::pg("resetting meta.loaded_parts"))?;
+        record(&tx, q, &pending, &bad).await?;
+        tx.commit().await.map_err(Error::pg("committing the ledger"))?;
+    } else {
+        let tx = client.transaction().await.map_err(Error::pg(format!("starting the load of {}", q.target)))?;
+        let result = if full {
+            tx.batch_execute(&format!("TRUNCATE {table}")).await.map_err(Error::pg(format!("truncating {}", q.target)))?;
+            tx.execute("DELETE FROM meta.loaded_parts WHERE stage = $1 AND target_table = $2", &[&stage_of(q), &q.target])
+                .await
+                .map_err(Error::pg("resetting meta.loaded_parts"))?;
+            copy_in(tx.client(), &table, &encoder, stream).await.map(|c| (c.rows, 0, 0))
+        } else if q.strategy == Strategy::ReplaceChildren {
+            replace_children(&tx, q, &table, &encoder, stream).await
+        } else {
+            let spec = MergeSpec::new(table.clone(), q.key.clone());
+            skyfit_load::merge::merge(&tx, &spec, &encoder, stream).await.map(|m| (m.inserted, m.updated, 0))
+        };
+        let (inserted, updated, deleted) = match result {
+            Ok(r) => r,
+            Err(e) => return Err(too_many(q, &bad, opts).unwrap_or(load_err(e))),
+        };
+        (s.inserted, s.updated, s.deleted) = (inserted, updated, deleted);
+        record(&tx, q, &pending, &bad).await?;
+        tx.commit().await.map_err(Error::pg(format!("committing {}", q.target)))?;
+    }
+    s.rows = rows.load(std::sync::atomic::Ordering::Relaxed);
+    s.quarantined = bad.lock().map(|b| b.len() as u64).unwrap_or(0);
+    s.seconds = started.elapsed().as_secs_f64();
+    info!(target = %q.target, parts = s.parts, rows = s.rows, inserted = s.inserted, updated = s.updated,
+          quarantined = s.quarantined, seconds = format!("{:.2}", s.seconds), "Loaded.");
+    Ok(s)
+}
+
+fn too_many(q: &QueryFile, bad: &Arc<Mutex<Vec<Quarantined>>>, opts: &LoadOptions) -> Option<Error> {
+    let all = bad.lock().ok()?;
+    if (all.len() as u64) <= opts.max_bad_values {
+        return None;
+    }
+    let f = all.first()?;
+    Some(Error::TooManyBadValues {
+        target: q.target.clone(),
+        quarantined: all.len() as u64,
+        limit: opts.max_bad_values,
+        first: format!(
+            "{}:{} column {}: {} (value `{}`)",
+            f.file.as_deref().unwrap_or("?"),
+            f.line.map(|l| l.to_string()).unwrap_or("?".into()),
+            f.column,
+            f.reason,
+            f.raw
+        ),
+    })
+}
+
+/// Children: delete every row of the parents present in the batch, then insert the batch.
+async fn replace_children<S>(
+    tx: &tokio_postgres::Transaction<'_>,
+    q: &QueryFile,
+    table: &TableName,
+    encoder: &CopyEncoder,
+    stream: S,
+) -> std::result::Result<(u64, u64, u64), skyfit_load::Error>
+where
+    S: futures::Stream<Item = std::result::Result<arrow::array::RecordBatch, skyfit_load::BoxError>>,
+{
+    let parent = q.parent_key.as_deref().unwrap_or_default();
+    let stage = format!("{}__children", table.name);
+    let pg = |what: &'static str| {
+        let t = table.clone();
+        move |source| skyfit_load::Error::Postgres { table: t.to_string(), step: what, source }
+    };
+    tx.batch_execute(&format!(
+        "CREATE TEMP TABLE {s} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP",
+        s = quote_ident(&stage)
+    ))
+    .await
+    .map_err(pg("create child stage"))?;
+    let copied = copy_in(tx.client(), &TableName::unqualified(&stage), encoder, stream).await?;
+    let cols: Vec<String> = encoder.columns().map(|c| quote_ident(&c.name)).collect();
+    let deleted = tx
+        .execute(
+            &format!(
+                "DELETE FROM {table} WHERE {p} IN (SELECT DISTINCT {p} FROM {s})",
+                p = quote_ident(parent),
+                s = quote_ident(&stage)
+            ),
+            &[],
+        )
+        .await
+        .map_err(pg("delete replaced children"))?;
+    tx.execute(
+        &format!("INSERT INTO {table} ({c}) SELECT {c} FROM {s}", c = cols.join(", "), s = quote_ident(&stage)),
+        &[],
+    )
+    .await
+    .map_err(pg("insert children"))?;
+    Ok((copied.rows, 0, deleted))
+}
+
+/// Ledger rows for the parts and quarantine rows for the bad values, in the load's transaction.
+async fn record(
+    tx: &tokio_postgres::Transaction<'_>,
+    q: &QueryFile,
+    parts: &[BronzePart],
+    bad: &Arc<Mutex<Vec<Quarantined>>>,
+) -> Result<()> {
+    let stmt = tx
+        .prepare(
+            "INSERT INTO meta.loaded_parts (stage, target_table, source, scope, entity, part_path, checksum, run_id, rows)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (stage, target_table, part_path)
+             DO UPDATE SET checksum = EXCLUDED.checksum, run_id = EXCLUDED.run_id, rows = EXCLUDED.rows, loaded_at = now()",
+        )
+        .await
+        .map_err(Error::pg("preparing the ledger insert"))?;
+    let primary = bronze_tables(&q.sql).into_iter().next().unwrap_or_default();
+    let (source, entity) = parse_table_name(&primary).map(|(s, e)| (s.to_string(), e.to_string())).unwrap_or_default();
+    for p in parts {
+        tx.execute(
+            &stmt,
+            &[&stage_of(q), &q.target, &source, &p.scope, &entity, &p.path, &p.sha256, &p.run_id, &(p.records as i64)],
+        )
+        .await
+        .map_err(Error::pg("writing meta.loaded_parts"))?;
+    }
+    let bad = bad.lock().map(|b| b.clone()).unwrap_or_default();
+    if !bad.is_empty() {
+        let stmt = tx
+            .prepare(
+                "INSERT INTO meta.quarantine (run_id, source, entity, target_table, bronze_file, line, column_name, reason, raw_value)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .await
+            .map_err(Error::pg("preparing the quarantine insert"))?;
+        for b in &bad {
+            let run = b.file.as_deref().and_then(|f| f.split("run_id=").nth(1)).map(|r| r.split('/').next().unwrap_or(r).to_string());
+            tx.execute(
+                &stmt,
+                &[&run, &source, &entity, &q.target, &b.file, &b.line, &b.column, &b.reason, &b.raw.replace('\0', "\\0")],
+            )
+            .await
+            .map_err(Error::pg("writing meta.quarantine"))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bronze_tables_are_found_in_order() {
+        let sql = "SELECT * FROM bronze.pipedrive_deals d JOIN BRONZE.pipedrive_deal_fields f ON true JOIN bronze.pipedrive_deals x";
+        assert_eq!(bronze_tables(sql), ["pipedrive_deals", "pipedrive_deal_fields"]);
+    }
+}

@@ -1,0 +1,19 @@
+//! The transform stage: DataFusion over the bronze lake.
+//!
+//! * [`query`] parses the SQL files of `queries/` and their `-- @` headers (target, key,
+//!   strategy, data tests).
+//! * [`session`] builds a DataFusion session in which each bronze entity is a table
+//!   (`bronze.evo_entries`, `bronze.pipedrive_deals`, …) over an explicit list of Parquet
+//!   parts — the caller decides which runs count (complete ones, not yet loaded ones) — with
+//!   the JSON functions and SkyFit's UDFs registered.
+//!
+//! Nothing here touches PostgreSQL: loading the results is `skyfit-load`'s job.
+
+pub mod error;
+pub mod query;
+pub mod session;
+pub mod udf;
+
+pub use error::{Error, Result};
+pub use query::{DataTest, QueryFile, Strategy};
+pub use session::{BronzeTable, TransformSession};

@@ -1,0 +1,55 @@
+-- @target: core.evo_member_contacts
+-- @key: member_id, contact_position
+-- @strategy: replace_children
+-- @parent_key: member_id
+-- @test unique: member_id, contact_position
+-- @test not_null: member_id, contact_position
+-- @test relationships: member_id -> core.evo_members.member_id
+-- @test row_count: 1..
+-- Phones and e-mails of each member, exploded from the latest member version's contacts[] array.
+-- Keyed by position; an idPhone repeated within one member keeps only its first element (phone_id is unique per member).
+-- Timestamps: EVO sends naive local times; they are read as UTC (the reference's session time zone).
+-- A configurable source time zone comes later. Values that do not convert become NULL.
+WITH src AS (
+    SELECT
+        TRY_CAST(json_as_text(_raw, 'idMember') AS BIGINT) AS member_id,
+        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
+    FROM bronze.evo_members
+),
+latest AS (
+    SELECT * FROM (
+        SELECT src.*,
+               row_number() OVER (PARTITION BY member_id
+                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
+        FROM src
+        WHERE member_id IS NOT NULL
+    ) ranked
+    WHERE _rn = 1
+),
+arrays AS (
+    SELECT member_id, _run_id, json_get_array(_raw, 'contacts') AS arr FROM latest
+),
+elems AS (
+    -- only JSON arrays are exploded; null, missing or non-array values give no rows
+    SELECT member_id, _run_id,
+           unnest(arr) AS elem,
+           unnest(range(CAST(cardinality(arr) AS BIGINT))) AS pos
+    FROM arrays
+    WHERE arr IS NOT NULL
+),
+keyed AS (
+    SELECT *,
+           CASE WHEN row_number() OVER (PARTITION BY member_id, TRY_CAST(json_as_text(elem, 'idPhone') AS BIGINT) ORDER BY pos) = 1
+                THEN TRY_CAST(json_as_text(elem, 'idPhone') AS BIGINT) END AS phone_id
+    FROM elems
+)
+SELECT
+    phone_id,  -- EVO idPhone (may be NULL)
+    member_id,  -- parent member
+    CAST(pos AS INT) AS contact_position,  -- 0-based position in the contacts array (row key)
+    TRY_CAST(json_as_text(elem, 'idContactType') AS INT) AS contact_type_id,  -- 1/2 phone types, 3/4 e-mail types
+    COALESCE(json_as_text(elem, 'contactType'), json_as_text(elem, 'typeDescription')) AS contact_type,  -- type label: contactType (API), typeDescription (reference) as fallback
+    json_as_text(elem, 'ddi') AS ddi,  -- international dialling code
+    json_as_text(elem, 'description') AS description  -- phone number or e-mail address
+FROM keyed
+WHERE phone_id IS NOT NULL OR TRY_CAST(json_as_text(elem, 'idPhone') AS BIGINT) IS NULL

@@ -1,0 +1,106 @@
+-- @target: core.pd_deals
+-- @key: scope, deal_id
+-- @strategy: merge
+-- @test unique: scope, deal_id
+-- @test not_null: scope, deal_id
+-- @test accepted_values: scope = 'comercial', 'expansao'
+-- @test accepted_values: status = 'open', 'won', 'lost', 'deleted'
+-- @test row_count: 1..
+-- Pipedrive deals per account, latest version. Source: bronze.pipedrive_deals (GET /api/v2/deals).
+-- A deal the API flags deleted (is_deleted) keeps its row with status 'deleted' instead of lingering as open.
+-- Columns read the real API v2 names first and the v1 names the reference read as fallback.
+-- Timestamps: v2 sends RFC 3339 UTC, v1 'YYYY-MM-DD HH:MM:SS' in UTC; values that do not convert become NULL.
+WITH src AS (
+    SELECT
+        _scope AS scope,
+        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS deal_id,
+        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
+    FROM bronze.pipedrive_deals
+),
+latest AS (
+    SELECT * FROM (
+        SELECT src.*,
+               row_number() OVER (PARTITION BY scope, deal_id
+                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
+        FROM src
+        WHERE scope IS NOT NULL AND deal_id IS NOT NULL
+    ) ranked
+    WHERE _rn = 1
+),
+defs AS (
+    SELECT scope, field_key, field_name FROM (
+        SELECT _scope AS scope,
+               COALESCE(json_as_text(_raw, 'field_code'), json_as_text(_raw, 'key')) AS field_key,
+               COALESCE(json_as_text(_raw, 'field_name'), json_as_text(_raw, 'name')) AS field_name,
+               row_number() OVER (PARTITION BY _scope, COALESCE(json_as_text(_raw, 'field_code'), json_as_text(_raw, 'key'))
+                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
+        FROM bronze.pipedrive_deal_fields
+    ) d
+    WHERE _rn = 1 AND field_key IS NOT NULL
+),
+cf_obj AS (
+    -- API v2 nests custom fields in a custom_fields object keyed by 40-character hashes
+    SELECT scope, deal_id, json_get_json(_raw, 'custom_fields') AS cf FROM latest
+),
+cf_kv AS (
+    SELECT scope, deal_id, cf, unnest(json_object_keys(cf)) AS field_key FROM cf_obj WHERE cf IS NOT NULL
+),
+cf_named AS (
+    SELECT k.scope, k.deal_id, k.field_key,
+           COALESCE(d.field_name, k.field_key) AS field_name,
+           COALESCE(json_get_json(k.cf, k.field_key), 'null') AS value_json
+    FROM cf_kv k
+    LEFT JOIN defs d ON d.scope = k.scope AND d.field_key = k.field_key
+),
+cf_unique AS (
+    -- two fields with the same readable name keep both, the key appended to tell them apart
+    SELECT scope, deal_id, value_json,
+           CASE WHEN count(*) OVER (PARTITION BY scope, deal_id, field_name) > 1
+                THEN field_name || ' [' || field_key || ']' ELSE field_name END AS field_name
+    FROM cf_named
+),
+cf_json AS (
+    SELECT scope, deal_id,
+           CAST('{' || string_agg('"' || replace(replace(replace(replace(field_name, '\', '\\'), '"', '\"'), chr(10), '\n'), chr(13), '\r')
+                            || '":' || value_json, ',' ORDER BY field_name) || '}' AS VARCHAR) AS custom_fields
+    FROM cf_unique
+    GROUP BY scope, deal_id
+)
+SELECT
+    deal_id,  -- Pipedrive deal id
+    scope,  -- Pipedrive account: comercial or expansao
+    json_as_text(_raw, 'title') AS title,  -- deal title
+    COALESCE(TRY_CAST(json_as_text(_raw, 'value') AS DECIMAL(15,2)), TRY_CAST(json_as_text(_raw, 'value', 'value') AS DECIMAL(15,2))) AS value,  -- deal value (an object's value as fallback)
+    json_as_text(_raw, 'currency') AS currency,  -- currency code
+    CASE WHEN TRY_CAST(json_as_text(_raw, 'is_deleted') AS BOOLEAN) THEN 'deleted' ELSE json_as_text(_raw, 'status') END AS status,  -- open, won, lost (deleted when the API flags the deal deleted)
+    COALESCE(TRY_CAST(TRY_CAST(json_as_text(_raw, 'person_id') AS DOUBLE) AS BIGINT), TRY_CAST(TRY_CAST(json_as_text(_raw, 'person_id', 'value') AS DOUBLE) AS BIGINT)) AS person_id,  -- contact person
+    COALESCE(TRY_CAST(TRY_CAST(json_as_text(_raw, 'org_id') AS DOUBLE) AS BIGINT), TRY_CAST(TRY_CAST(json_as_text(_raw, 'org_id', 'value') AS DOUBLE) AS BIGINT)) AS org_id,  -- organization
+    COALESCE(TRY_CAST(TRY_CAST(json_as_text(_raw, 'owner_id') AS DOUBLE) AS BIGINT), TRY_CAST(TRY_CAST(json_as_text(_raw, 'user_id') AS DOUBLE) AS BIGINT), TRY_CAST(TRY_CAST(json_as_text(_raw, 'user_id', 'id') AS DOUBLE) AS BIGINT), TRY_CAST(TRY_CAST(json_as_text(_raw, 'user_id', 'value') AS DOUBLE) AS BIGINT)) AS user_id,  -- owner: owner_id (v2), user_id (v1) as fallback
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'pipeline_id') AS DOUBLE) AS BIGINT) AS pipeline_id,  -- pipeline
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'stage_id') AS DOUBLE) AS BIGINT) AS stage_id,  -- stage
+    TRY_CAST(substr(json_as_text(_raw, 'expected_close_date'), 1, 10) AS DATE) AS expected_close_date,  -- expected close date
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'probability') AS DOUBLE) AS INT) AS probability,  -- win probability, percent (decimals truncated)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'won_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS won_time,  -- won at (UTC)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'lost_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS lost_time,  -- lost at (UTC)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'close_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS close_time,  -- closed at (UTC)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'add_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS add_time,  -- created at (UTC)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'update_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS update_time,  -- last change (UTC)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'stage_change_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS stage_change_time,  -- last stage change (UTC)
+    json_as_text(_raw, 'lost_reason') AS lost_reason,  -- lost reason
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'visible_to') AS DOUBLE) AS INT) AS visible_to,  -- visibility level
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'activities_count') AS DOUBLE) AS INT) AS activities_count,  -- count (include_fields only in v2)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'done_activities_count') AS DOUBLE) AS INT) AS done_activities_count,  -- count (include_fields only in v2)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'undone_activities_count') AS DOUBLE) AS INT) AS undone_activities_count,  -- count (include_fields only in v2)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'files_count') AS DOUBLE) AS INT) AS files_count,  -- count (include_fields only in v2)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'notes_count') AS DOUBLE) AS INT) AS notes_count,  -- count (include_fields only in v2)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'followers_count') AS DOUBLE) AS INT) AS followers_count,  -- count (include_fields only in v2)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'email_messages_count') AS DOUBLE) AS INT) AS email_messages_count,  -- count (include_fields only in v2)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'products_count') AS DOUBLE) AS INT) AS products_count,  -- count (include_fields only in v2)
+    TRY_CAST(substr(json_as_text(_raw, 'next_activity_date'), 1, 10) AS DATE) AS next_activity_date,  -- next activity date (v1 only)
+    TRY_CAST(substr(json_as_text(_raw, 'last_activity_date'), 1, 10) AS DATE) AS last_activity_date,  -- last activity date (v1 only)
+    json_as_text(_raw, 'origin') AS origin,  -- how the deal was created
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'channel') AS DOUBLE) AS INT) AS channel,  -- marketing channel id
+    custom_fields,  -- custom fields keyed by readable names (dealFields), NULL when none
+    _run_id AS _source_run_id  -- extraction run of the version loaded
+FROM latest
+LEFT JOIN cf_json USING (scope, deal_id)

@@ -1,0 +1,96 @@
+-- @target: core.pd_persons
+-- @key: scope, person_id
+-- @strategy: merge
+-- @test unique: scope, person_id
+-- @test not_null: scope, person_id
+-- @test accepted_values: scope = 'comercial', 'expansao'
+-- @test row_count: 1..
+-- Pipedrive persons per account, latest version. Source: bronze.pipedrive_persons (GET /api/v2/persons).
+-- Columns read the real API v2 names first and the v1 names the reference read as fallback.
+-- Timestamps: v2 sends RFC 3339 UTC, v1 'YYYY-MM-DD HH:MM:SS' in UTC; values that do not convert become NULL.
+WITH src AS (
+    SELECT
+        _scope AS scope,
+        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS person_id,
+        _raw, _line, _source_file, _run_id, _ingestion_date, _scope,
+        COALESCE(CASE WHEN substr(ltrim(json_get_json(_raw, 'emails')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'emails') END, CASE WHEN substr(ltrim(json_get_json(_raw, 'email')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'email') END) AS em,
+        COALESCE(CASE WHEN substr(ltrim(json_get_json(_raw, 'phones')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'phones') END, CASE WHEN substr(ltrim(json_get_json(_raw, 'phone')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'phone') END) AS ph
+    FROM bronze.pipedrive_persons
+),
+latest AS (
+    SELECT * FROM (
+        SELECT src.*,
+               row_number() OVER (PARTITION BY scope, person_id
+                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
+        FROM src
+        WHERE scope IS NOT NULL AND person_id IS NOT NULL
+    ) ranked
+    WHERE _rn = 1
+),
+defs AS (
+    SELECT scope, field_key, field_name FROM (
+        SELECT _scope AS scope,
+               COALESCE(json_as_text(_raw, 'field_code'), json_as_text(_raw, 'key')) AS field_key,
+               COALESCE(json_as_text(_raw, 'field_name'), json_as_text(_raw, 'name')) AS field_name,
+               row_number() OVER (PARTITION BY _scope, COALESCE(json_as_text(_raw, 'field_code'), json_as_text(_raw, 'key'))
+                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
+        FROM bronze.pipedrive_person_fields
+    ) d
+    WHERE _rn = 1 AND field_key IS NOT NULL
+),
+cf_obj AS (
+    -- API v2 nests custom fields in a custom_fields object keyed by 40-character hashes
+    SELECT scope, person_id, json_get_json(_raw, 'custom_fields') AS cf FROM latest
+),
+cf_kv AS (
+    SELECT scope, person_id, cf, unnest(json_object_keys(cf)) AS field_key FROM cf_obj WHERE cf IS NOT NULL
+),
+cf_named AS (
+    SELECT k.scope, k.person_id, k.field_key,
+           COALESCE(d.field_name, k.field_key) AS field_name,
+           COALESCE(json_get_json(k.cf, k.field_key), 'null') AS value_json
+    FROM cf_kv k
+    LEFT JOIN defs d ON d.scope = k.scope AND d.field_key = k.field_key
+),
+cf_unique AS (
+    -- two fields with the same readable name keep both, the key appended to tell them apart
+    SELECT scope, person_id, value_json,
+           CASE WHEN count(*) OVER (PARTITION BY scope, person_id, field_name) > 1
+                THEN field_name || ' [' || field_key || ']' ELSE field_name END AS field_name
+    FROM cf_named
+),
+cf_json AS (
+    SELECT scope, person_id,
+           CAST('{' || string_agg('"' || replace(replace(replace(replace(field_name, '\', '\\'), '"', '\"'), chr(10), '\n'), chr(13), '\r')
+                            || '":' || value_json, ',' ORDER BY field_name) || '}' AS VARCHAR) AS custom_fields
+    FROM cf_unique
+    GROUP BY scope, person_id
+)
+SELECT
+    person_id,  -- Pipedrive person id
+    scope,  -- Pipedrive account: comercial or expansao
+    json_as_text(_raw, 'name') AS name,  -- person name
+    json_as_text(_raw, 'first_name') AS first_name,  -- first name
+    json_as_text(_raw, 'last_name') AS last_name,  -- last name
+    COALESCE(TRY_CAST(TRY_CAST(json_as_text(_raw, 'org_id') AS DOUBLE) AS BIGINT), TRY_CAST(TRY_CAST(json_as_text(_raw, 'org_id', 'value') AS DOUBLE) AS BIGINT)) AS org_id,  -- organization (v1 object: its value)
+    COALESCE(TRY_CAST(TRY_CAST(json_as_text(_raw, 'owner_id') AS DOUBLE) AS BIGINT), TRY_CAST(TRY_CAST(json_as_text(_raw, 'owner_id', 'value') AS DOUBLE) AS BIGINT), TRY_CAST(TRY_CAST(json_as_text(_raw, 'owner_id', 'id') AS DOUBLE) AS BIGINT)) AS owner_id,  -- owner user
+    COALESCE(CASE WHEN json_get_bool(em, 0, 'primary') THEN json_as_text(em, 0, 'value') END, CASE WHEN json_get_bool(em, 1, 'primary') THEN json_as_text(em, 1, 'value') END, CASE WHEN json_get_bool(em, 2, 'primary') THEN json_as_text(em, 2, 'value') END, CASE WHEN json_get_bool(em, 3, 'primary') THEN json_as_text(em, 3, 'value') END, CASE WHEN json_get_bool(em, 4, 'primary') THEN json_as_text(em, 4, 'value') END, NULLIF(json_as_text(em, 0, 'value'), ''), json_as_text(em, 1, 'value')) AS primary_email,  -- first e-mail flagged primary, else the first e-mail
+    CASE WHEN em <> '[]' THEN em END AS emails,  -- emails (v2) or email (v1) array as sent
+    COALESCE(CASE WHEN json_get_bool(ph, 0, 'primary') THEN json_as_text(ph, 0, 'value') END, CASE WHEN json_get_bool(ph, 1, 'primary') THEN json_as_text(ph, 1, 'value') END, CASE WHEN json_get_bool(ph, 2, 'primary') THEN json_as_text(ph, 2, 'value') END, CASE WHEN json_get_bool(ph, 3, 'primary') THEN json_as_text(ph, 3, 'value') END, CASE WHEN json_get_bool(ph, 4, 'primary') THEN json_as_text(ph, 4, 'value') END, NULLIF(json_as_text(ph, 0, 'value'), ''), json_as_text(ph, 1, 'value')) AS primary_phone,  -- first phone flagged primary, else the first phone
+    CASE WHEN ph <> '[]' THEN ph END AS phones,  -- phones (v2) or phone (v1) array as sent
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'visible_to') AS DOUBLE) AS INT) AS visible_to,  -- visibility level
+    COALESCE(NOT TRY_CAST(json_as_text(_raw, 'is_deleted') AS BOOLEAN), TRY_CAST(json_as_text(_raw, 'active_flag') AS BOOLEAN)) AS active_flag,  -- NOT is_deleted (v2), active_flag (v1) as fallback
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'open_deals_count') AS DOUBLE) AS INT) AS open_deals_count,  -- count (include_fields only)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'related_open_deals_count') AS DOUBLE) AS INT) AS related_open_deals_count,  -- count (include_fields only)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'closed_deals_count') AS DOUBLE) AS INT) AS closed_deals_count,  -- count (include_fields only)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'related_closed_deals_count') AS DOUBLE) AS INT) AS related_closed_deals_count,  -- count (include_fields only)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'won_deals_count') AS DOUBLE) AS INT) AS won_deals_count,  -- count (include_fields only)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'related_won_deals_count') AS DOUBLE) AS INT) AS related_won_deals_count,  -- count (include_fields only)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'lost_deals_count') AS DOUBLE) AS INT) AS lost_deals_count,  -- count (include_fields only)
+    TRY_CAST(TRY_CAST(json_as_text(_raw, 'related_lost_deals_count') AS DOUBLE) AS INT) AS related_lost_deals_count,  -- count (include_fields only)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'add_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS add_time,  -- creation time (UTC)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'update_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS update_time,  -- last change (UTC)
+    custom_fields,  -- custom fields keyed by readable names (personFields), NULL when none
+    _run_id AS _source_run_id  -- extraction run of the version loaded
+FROM latest
+LEFT JOIN cf_json USING (scope, person_id)

@@ -1,0 +1,34 @@
+-- @target: core.zd_groups
+-- @key: group_id
+-- @strategy: full_refresh
+-- @test unique: group_id
+-- @test not_null: group_id
+-- @test row_count: 1..
+-- Zendesk groups, latest version. Source: bronze.zendesk_groups (snapshot).
+-- Timestamps are ISO 8601 UTC; values that do not convert become NULL.
+WITH src AS (
+    SELECT
+        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS group_id,
+        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
+    FROM bronze.zendesk_groups
+),
+latest AS (
+    SELECT * FROM (
+        SELECT src.*,
+               row_number() OVER (PARTITION BY group_id
+                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
+        FROM src
+        WHERE group_id IS NOT NULL
+    ) ranked
+    WHERE _rn = 1
+)
+SELECT
+    group_id,  -- Zendesk group id
+    json_as_text(_raw, 'name') AS name,  -- name
+    json_as_text(_raw, 'description') AS description,  -- description
+    TRY_CAST(json_as_text(_raw, 'is_public') AS BOOLEAN) AS is_public,  -- public group
+    TRY_CAST(json_as_text(_raw, 'deleted') AS BOOLEAN) AS deleted,  -- deleted
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'created_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS created_at,  -- created at (UTC)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'updated_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS updated_at,  -- last change (UTC)
+    _run_id AS _source_run_id  -- extraction run of the version loaded
+FROM latest

@@ -1,0 +1,38 @@
+-- @target: core.zd_organizations
+-- @key: organization_id
+-- @strategy: merge
+-- @test unique: organization_id
+-- @test not_null: organization_id
+-- @test row_count: 1..
+-- Zendesk organizations, latest version. Source: bronze.zendesk_organizations (incremental export).
+-- Timestamps are ISO 8601 UTC; values that do not convert become NULL.
+WITH src AS (
+    SELECT
+        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS organization_id,
+        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
+    FROM bronze.zendesk_organizations
+),
+latest AS (
+    SELECT * FROM (
+        SELECT src.*,
+               row_number() OVER (PARTITION BY organization_id
+                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
+        FROM src
+        WHERE organization_id IS NOT NULL
+    ) ranked
+    WHERE _rn = 1
+)
+SELECT
+    organization_id,  -- Zendesk organization id
+    json_as_text(_raw, 'name') AS name,  -- name
+    CASE WHEN substr(ltrim(json_get_json(_raw, 'domain_names')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'domain_names') END AS domain_names,  -- e-mail domains (JSON array)
+    TRY_CAST(json_as_text(_raw, 'group_id') AS BIGINT) AS group_id,  -- default group
+    TRY_CAST(json_as_text(_raw, 'shared_tickets') AS BOOLEAN) AS shared_tickets,  -- tickets shared among members
+    TRY_CAST(json_as_text(_raw, 'shared_comments') AS BOOLEAN) AS shared_comments,  -- comments shared among members
+    json_as_text(_raw, 'external_id') AS external_id,  -- external id
+    CASE WHEN substr(ltrim(json_get_json(_raw, 'tags')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'tags') END AS tags,  -- tags (JSON array)
+    CASE WHEN substr(ltrim(json_get_json(_raw, 'organization_fields')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'organization_fields') END AS organization_fields,  -- custom organization fields (JSON object)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'created_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS created_at,  -- created at (UTC)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'updated_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS updated_at,  -- last change (UTC)
+    _run_id AS _source_run_id  -- extraction run of the version loaded
+FROM latest

@@ -1,0 +1,44 @@
+-- @target: core.zd_ticket_custom_fields
+-- @key: ticket_id, field_id
+-- @strategy: replace_children
+-- @parent_key: ticket_id
+-- @test unique: ticket_id, field_id
+-- @test not_null: ticket_id, field_id
+-- @test relationships: ticket_id -> core.zd_tickets.ticket_id
+-- Non-empty custom field values of each ticket's latest version (tickets.custom_fields[]); a changed ticket's
+-- values are replaced, so cleared values disappear.
+WITH src AS (
+    SELECT
+        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS ticket_id,
+        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
+    FROM bronze.zendesk_tickets
+),
+latest AS (
+    SELECT * FROM (
+        SELECT src.*,
+               row_number() OVER (PARTITION BY ticket_id
+                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
+        FROM src
+        WHERE ticket_id IS NOT NULL
+    ) ranked
+    WHERE _rn = 1
+),
+cf AS (
+    SELECT ticket_id, _run_id, unnest(json_get_array(_raw, 'custom_fields')) AS elem FROM latest
+),
+keyed AS (
+    SELECT * FROM (
+        SELECT cf.*, TRY_CAST(json_as_text(elem, 'id') AS BIGINT) AS field_id,
+               row_number() OVER (PARTITION BY ticket_id, TRY_CAST(json_as_text(elem, 'id') AS BIGINT)) AS _rn
+        FROM cf
+    ) x
+    WHERE field_id IS NOT NULL AND _rn = 1
+)
+SELECT
+    ticket_id,  -- parent ticket
+    field_id,  -- ticket field (core.zd_ticket_fields)
+    json_as_text(elem, 'value') AS value,  -- value as text (strings unquoted, false/0 kept, arrays as JSON text)
+    json_get_json(elem, 'value') AS value_json,  -- value as JSON
+    _run_id AS _source_run_id  -- extraction run of the ticket version
+FROM keyed
+WHERE json_as_text(elem, 'value') IS NOT NULL AND json_as_text(elem, 'value') <> ''

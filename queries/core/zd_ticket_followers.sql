@@ -1,0 +1,33 @@
+-- @target: core.zd_ticket_followers
+-- @key: ticket_id, user_id
+-- @strategy: replace_children
+-- @parent_key: ticket_id
+-- @test unique: ticket_id, user_id
+-- @test not_null: ticket_id, user_id
+-- @test relationships: ticket_id -> core.zd_tickets.ticket_id
+-- Users in follower_ids[] of each ticket's latest version; a changed ticket's rows are replaced.
+WITH src AS (
+    SELECT
+        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS ticket_id,
+        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
+    FROM bronze.zendesk_tickets
+),
+latest AS (
+    SELECT * FROM (
+        SELECT src.*,
+               row_number() OVER (PARTITION BY ticket_id
+                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
+        FROM src
+        WHERE ticket_id IS NOT NULL
+    ) ranked
+    WHERE _rn = 1
+),
+ids AS (
+    SELECT ticket_id, _run_id, unnest(json_get_array(_raw, 'follower_ids')) AS elem FROM latest
+)
+SELECT DISTINCT
+    ticket_id,  -- parent ticket
+    TRY_CAST(json_as_text(elem) AS BIGINT) AS user_id,  -- user (core.zd_users)
+    _run_id AS _source_run_id  -- extraction run of the ticket version
+FROM ids
+WHERE TRY_CAST(json_as_text(elem) AS BIGINT) IS NOT NULL

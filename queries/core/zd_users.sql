@@ -1,0 +1,55 @@
+-- @target: core.zd_users
+-- @key: user_id
+-- @strategy: merge
+-- @test unique: user_id
+-- @test not_null: user_id
+-- @test accepted_values: role = 'end-user', 'agent', 'admin'
+-- @test row_count: 1..
+-- Zendesk users, latest version. Source: bronze.zendesk_users (incremental export).
+-- Timestamps are ISO 8601 UTC; values that do not convert become NULL.
+WITH src AS (
+    SELECT
+        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS user_id,
+        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
+    FROM bronze.zendesk_users
+),
+latest AS (
+    SELECT * FROM (
+        SELECT src.*,
+               row_number() OVER (PARTITION BY user_id
+                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
+        FROM src
+        WHERE user_id IS NOT NULL
+    ) ranked
+    WHERE _rn = 1
+)
+SELECT
+    user_id,  -- Zendesk user id
+    json_as_text(_raw, 'name') AS name,  -- name
+    json_as_text(_raw, 'email') AS email,  -- e-mail
+    json_as_text(_raw, 'phone') AS phone,  -- phone
+    json_as_text(_raw, 'role') AS role,  -- end-user, agent or admin
+    TRY_CAST(json_as_text(_raw, 'organization_id') AS BIGINT) AS organization_id,  -- organization
+    json_as_text(_raw, 'time_zone') AS time_zone,  -- time zone
+    json_as_text(_raw, 'locale') AS locale,  -- locale
+    TRY_CAST(json_as_text(_raw, 'active') AS BOOLEAN) AS active,  -- active
+    TRY_CAST(json_as_text(_raw, 'verified') AS BOOLEAN) AS verified,  -- identity verified
+    TRY_CAST(json_as_text(_raw, 'suspended') AS BOOLEAN) AS suspended,  -- suspended
+    CASE WHEN substr(ltrim(json_get_json(_raw, 'tags')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'tags') END AS tags,  -- tags (JSON array)
+    CASE WHEN substr(ltrim(json_get_json(_raw, 'user_fields')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'user_fields') END AS user_fields,  -- custom user fields (JSON object)
+    json_as_text(_raw, 'external_id') AS external_id,  -- external id
+    json_as_text(_raw, 'alias') AS alias,  -- alias
+    json_as_text(_raw, 'notes') AS notes,  -- notes
+    json_as_text(_raw, 'details') AS details,  -- details
+    TRY_CAST(json_as_text(_raw, 'default_group_id') AS BIGINT) AS default_group_id,  -- agent default group
+    TRY_CAST(json_as_text(_raw, 'only_private_comments') AS BOOLEAN) AS only_private_comments,  -- only private comments
+    TRY_CAST(json_as_text(_raw, 'restricted_agent') AS BOOLEAN) AS restricted_agent,  -- restricted agent
+    TRY_CAST(json_as_text(_raw, 'shared') AS BOOLEAN) AS shared,  -- shared user
+    TRY_CAST(json_as_text(_raw, 'shared_agent') AS BOOLEAN) AS shared_agent,  -- shared agent
+    json_as_text(_raw, 'signature') AS signature,  -- agent signature
+    json_as_text(_raw, 'ticket_restriction') AS ticket_restriction,  -- which tickets the user can see
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'created_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS created_at,  -- created at (UTC)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'updated_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS updated_at,  -- last change (UTC)
+    arrow_cast(TRY_CAST(json_as_text(_raw, 'last_login_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS last_login_at,  -- last login (UTC)
+    _run_id AS _source_run_id  -- extraction run of the version loaded
+FROM latest

@@ -1,0 +1,36 @@
+-- @target: stg_evo.entries_raw
+-- @key: entry_id, entry_date
+-- @strategy: merge
+-- @test unique: entry_id, entry_date
+-- @test not_null: entry_id, entry_date, raw_data
+-- @test row_count: 1..
+-- EVO entries (GET /api/v1/entries). The API has no id: entry_id is the reference's synthetic key.
+-- Records whose date is missing or empty are not loadable (the reference dropped them too); records
+-- whose date does not parse get no entry_date and are left to the loader's quarantine.
+-- Partitioning: stg_evo.entries_raw is partitioned by year of entry_date (plus DEFAULT).
+WITH src AS (
+    SELECT
+        CASE WHEN "date" IS NOT NULL AND "date" <> '' THEN evo_entry_id(_raw) END AS entry_id,
+        arrow_cast(TRY_CAST("date" AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS entry_date,
+        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
+    FROM bronze.evo_entries
+),
+latest AS (
+    SELECT * FROM (
+        SELECT src.*,
+               row_number() OVER (PARTITION BY entry_id, entry_date
+                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
+        FROM src
+        WHERE entry_id IS NOT NULL AND entry_date IS NOT NULL
+    ) ranked
+    WHERE _rn = 1
+)
+SELECT
+    entry_id,  -- synthetic key of data contract 2.4.6 (evo_entry_id UDF), identical to the reference's
+    entry_date,  -- raw date as a UTC timestamp (naive EVO times read as UTC: the reference's session time zone; a configurable source time zone comes later)
+    _raw AS raw_data,  -- the record exactly as the API sent it (JSON text, stored as JSONB)
+    _source_file,  -- lake path of the bronze part
+    CAST(_line AS INT) AS _source_line,  -- 1-based line in the bronze part
+    _run_id AS run_id,  -- extraction run, YYYYMMDDTHHMMSSZ
+    TRY_CAST(_ingestion_date AS DATE) AS ingestion_date  -- ingestion_date= folder of the part
+FROM latest
