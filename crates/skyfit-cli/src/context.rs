@@ -23,7 +23,10 @@ impl Context {
             file: g.config.clone(),
             env,
         })?;
-        Ok(Context { config, queries: g.queries.clone() })
+        Ok(Context {
+            config,
+            queries: g.queries.clone(),
+        })
     }
 
     /// The warehouse to use. For the embedded default this starts the local server, creates
@@ -49,8 +52,14 @@ impl Context {
     pub fn lake(&self) -> Result<LakeStore> {
         let l = &self.config.lake;
         let default_url = l.url == skyfit_core::config::LakeConfig::default().url;
-        let url = match (&l.azure_account, default_url && (l.azure_key.is_some() || l.azure_sas.is_some())) {
-            (Some(account), true) => format!("abfss://{}@{account}.dfs.core.windows.net/", l.azure_container),
+        let url = match (
+            &l.azure_account,
+            default_url && (l.azure_key.is_some() || l.azure_sas.is_some()),
+        ) {
+            (Some(account), true) => format!(
+                "abfss://{}@{account}.dfs.core.windows.net/",
+                l.azure_container
+            ),
             _ => l.url.clone(),
         };
         let mut azure = AzureOptions::default();
@@ -65,7 +74,10 @@ impl Context {
         if let Some(e) = &l.azure_endpoint {
             azure.endpoint = Some(e.clone());
         }
-        Ok(LakeStore::builder(url).with_azure(azure).build().context("opening the lake (lake.url)")?)
+        Ok(LakeStore::builder(url)
+            .with_azure(azure)
+            .build()
+            .context("opening the lake (lake.url)")?)
     }
 
     /// A connected, migrated client.
@@ -76,7 +88,8 @@ impl Context {
 
     /// Applies pending migrations (every command that writes does, so a fresh database works).
     pub async fn migrate(&self, db: &Database) -> Result<tokio_postgres::Client> {
-        let mut client = skyfit_warehouse::connect_with_retry(db, std::time::Duration::from_secs(60)).await?;
+        let mut client =
+            skyfit_warehouse::connect_with_retry(db, std::time::Duration::from_secs(60)).await?;
         for name in skyfit_warehouse::migrate(&mut client).await? {
             tracing::info!(migration = %name, "Applied migration.");
         }

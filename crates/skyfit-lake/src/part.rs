@@ -98,9 +98,14 @@ impl ColumnBuilder {
 
 /// `schema` with the [`LINEAGE_COLUMNS`] appended.
 pub fn with_lineage_fields(schema: &SchemaRef) -> SchemaRef {
-    let mut fields: Vec<arrow::datatypes::Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut fields: Vec<arrow::datatypes::Field> =
+        schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     for name in LINEAGE_COLUMNS {
-        fields.push(arrow::datatypes::Field::new(name, arrow::datatypes::DataType::Utf8, true));
+        fields.push(arrow::datatypes::Field::new(
+            name,
+            arrow::datatypes::DataType::Utf8,
+            true,
+        ));
     }
     Arc::new(arrow::datatypes::Schema::new(fields))
 }
@@ -158,7 +163,11 @@ impl PartBuffer {
 
     /// Sets the run id, ingestion date and scope written into the lineage columns.
     pub fn with_lineage(mut self, run_id: &str, ingestion_date: &str, scope: Option<&str>) -> Self {
-        self.lineage = [Some(run_id.to_string()), Some(ingestion_date.to_string()), scope.map(str::to_string)];
+        self.lineage = [
+            Some(run_id.to_string()),
+            Some(ingestion_date.to_string()),
+            scope.map(str::to_string),
+        ];
         self
     }
 
@@ -225,7 +234,9 @@ impl PartBuffer {
         arrays.push(Arc::new(Int64Array::from_iter_values(1..=records as i64)));
         arrays.extend(self.columns.iter_mut().map(ColumnBuilder::finish));
         let n = records as usize;
-        arrays.push(Arc::new(StringArray::from_iter_values(std::iter::repeat_n(label, n))));
+        arrays.push(Arc::new(StringArray::from_iter_values(
+            std::iter::repeat_n(label, n),
+        )));
         for v in &self.lineage {
             arrays.push(Arc::new(StringArray::from(vec![v.as_deref(); n])));
         }

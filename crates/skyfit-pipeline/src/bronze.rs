@@ -41,7 +41,11 @@ pub fn table_schema(source: Source, entity: &str) -> SchemaRef {
 }
 
 /// Every part of every complete run of the table's entity, oldest run first.
-pub async fn complete_parts(lake: &LakeStore, source: Source, entity: &str) -> Result<Vec<BronzePart>> {
+pub async fn complete_parts(
+    lake: &LakeStore,
+    source: Source,
+    entity: &str,
+) -> Result<Vec<BronzePart>> {
     let mut parts = Vec::new();
     for scope in scopes(source) {
         let key = EntityKey::try_new(source, scope, entity)?;

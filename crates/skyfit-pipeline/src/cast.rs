@@ -25,14 +25,30 @@ pub struct Quarantined {
 
 /// The columns of `targets` that `input` provides, in target order.
 pub fn plan(input: &Schema, targets: &[TargetColumn]) -> (Vec<TargetColumn>, SchemaRef) {
-    let cols: Vec<TargetColumn> = targets.iter().filter(|t| input.field_with_name(&t.name).is_ok()).cloned().collect();
-    let schema = Arc::new(Schema::new(cols.iter().map(|c| Field::new(&c.name, c.arrow.clone(), true)).collect::<Vec<_>>()));
+    let cols: Vec<TargetColumn> = targets
+        .iter()
+        .filter(|t| input.field_with_name(&t.name).is_ok())
+        .cloned()
+        .collect();
+    let schema = Arc::new(Schema::new(
+        cols.iter()
+            .map(|c| Field::new(&c.name, c.arrow.clone(), true))
+            .collect::<Vec<_>>(),
+    ));
     (cols, schema)
 }
 
 fn text_column(batch: &RecordBatch, name: &str, ty: DataType) -> Option<ArrayRef> {
     let a = batch.column_by_name(name)?;
-    cast_with_options(a, &ty, &CastOptions { safe: true, ..Default::default() }).ok()
+    cast_with_options(
+        a,
+        &ty,
+        &CastOptions {
+            safe: true,
+            ..Default::default()
+        },
+    )
+    .ok()
 }
 
 /// Casts `batch` to `schema` (built by [`plan`]); returns the converted batch and what did
@@ -47,23 +63,38 @@ pub fn convert(
     let files = text_column(batch, "_source_file", DataType::Utf8);
     let lines = text_column(batch, "_source_line", DataType::Int64);
     for c in cols {
-        let input = batch
-            .column_by_name(&c.name)
-            .ok_or_else(|| arrow::error::ArrowError::SchemaError(format!("column {} vanished", c.name)))?;
+        let input = batch.column_by_name(&c.name).ok_or_else(|| {
+            arrow::error::ArrowError::SchemaError(format!("column {} vanished", c.name))
+        })?;
         if input.data_type() == &c.arrow {
             out.push(input.clone());
             continue;
         }
-        let converted = cast_with_options(input, &c.arrow, &CastOptions { safe: true, ..Default::default() })?;
+        let converted = cast_with_options(
+            input,
+            &c.arrow,
+            &CastOptions {
+                safe: true,
+                ..Default::default()
+            },
+        )?;
         if converted.null_count() > input.null_count() {
             let fmt = ArrayFormatter::try_new(input.as_ref(), &FormatOptions::default())?;
             for row in 0..input.len() {
                 if input.is_valid(row) && converted.is_null(row) {
                     bad.push(Quarantined {
                         column: c.name.clone(),
-                        reason: format!("cannot convert {} to {}", input.data_type(), c.pg_type.sql_name()),
+                        reason: format!(
+                            "cannot convert {} to {}",
+                            input.data_type(),
+                            c.pg_type.sql_name()
+                        ),
                         raw: fmt.value(row).to_string(),
-                        file: files.as_ref().and_then(|f| f.as_string::<i32>().is_valid(row).then(|| f.as_string::<i32>().value(row).to_string())),
+                        file: files.as_ref().and_then(|f| {
+                            f.as_string::<i32>()
+                                .is_valid(row)
+                                .then(|| f.as_string::<i32>().value(row).to_string())
+                        }),
                         line: lines.as_ref().and_then(|l| {
                             let l = l.as_primitive::<arrow::datatypes::Int64Type>();
                             l.is_valid(row).then(|| l.value(row))
@@ -86,14 +117,31 @@ mod tests {
     #[test]
     fn bad_values_become_null_and_are_reported_with_lineage() {
         let batch = RecordBatch::try_from_iter(vec![
-            ("member_id", Arc::new(StringArray::from(vec![Some("12"), Some("x1"), None])) as ArrayRef),
-            ("_source_file", Arc::new(StringArray::from(vec!["a.jsonl.gz"; 3])) as ArrayRef),
-            ("_source_line", Arc::new(Int64Array::from(vec![1, 2, 3])) as ArrayRef),
+            (
+                "member_id",
+                Arc::new(StringArray::from(vec![Some("12"), Some("x1"), None])) as ArrayRef,
+            ),
+            (
+                "_source_file",
+                Arc::new(StringArray::from(vec!["a.jsonl.gz"; 3])) as ArrayRef,
+            ),
+            (
+                "_source_line",
+                Arc::new(Int64Array::from(vec![1, 2, 3])) as ArrayRef,
+            ),
         ])
         .unwrap();
         let targets = vec![
-            TargetColumn { name: "member_id".into(), pg_type: PgType::Int8, arrow: DataType::Int64 },
-            TargetColumn { name: "not_in_result".into(), pg_type: PgType::Text, arrow: DataType::Utf8 },
+            TargetColumn {
+                name: "member_id".into(),
+                pg_type: PgType::Int8,
+                arrow: DataType::Int64,
+            },
+            TargetColumn {
+                name: "not_in_result".into(),
+                pg_type: PgType::Text,
+                arrow: DataType::Utf8,
+            },
         ];
         let (cols, schema) = plan(&batch.schema(), &targets);
         assert_eq!(cols.len(), 1);

@@ -19,8 +19,15 @@ pub enum Error {
     },
     #[error("query {query}: {message}")]
     Query { query: String, message: String },
-    #[error("{target}: {quarantined} values could not be stored (more than the limit of {limit}); first: {first}")]
-    TooManyBadValues { target: String, quarantined: u64, limit: u64, first: String },
+    #[error(
+        "{target}: {quarantined} values could not be stored (more than the limit of {limit}); first: {first}"
+    )]
+    TooManyBadValues {
+        target: String,
+        quarantined: u64,
+        limit: u64,
+        first: String,
+    },
     #[error("DataFusion: {0}")]
     DataFusion(#[from] datafusion::error::DataFusionError),
 }

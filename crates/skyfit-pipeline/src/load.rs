@@ -17,8 +17,8 @@ use std::time::Instant;
 use futures::StreamExt;
 use skyfit_core::Source;
 use skyfit_lake::LakeStore;
-use skyfit_load::sql::{TableName, quote_ident};
 use skyfit_load::merge::MergeSpec;
+use skyfit_load::sql::{TableName, quote_ident};
 use skyfit_load::swap::Shadow;
 use skyfit_load::{CopyEncoder, PgColumn, copy_in};
 use skyfit_transform::query::load_dir;
@@ -95,7 +95,10 @@ fn bronze_tables(sql: &str) -> Vec<String> {
     let lower = sql.to_ascii_lowercase();
     let mut rest = lower.as_str();
     while let Some(i) = rest.find("bronze.") {
-        let name: String = rest[i + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let name: String = rest[i + 7..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
         if !name.is_empty() && !out.contains(&name) {
             out.push(name);
         }
@@ -113,11 +116,16 @@ fn order(q: &QueryFile) -> u8 {
 }
 
 fn selected(q: &QueryFile, primary: &str, opts: &LoadOptions) -> bool {
-    let Some((source, entity)) = parse_table_name(primary) else { return false };
+    let Some((source, entity)) = parse_table_name(primary) else {
+        return false;
+    };
     let source_ok = opts.sources.is_empty() || opts.sources.contains(&source);
     let (_, table) = q.target_parts();
     let entity_ok = opts.entities.is_empty()
-        || opts.entities.iter().any(|e| e == entity || e == primary || e == &q.target || e == table);
+        || opts
+            .entities
+            .iter()
+            .any(|e| e == entity || e == primary || e == &q.target || e == table);
     let stage_ok = !(opts.core_only && q.target.starts_with("stg_"));
     source_ok && entity_ok && stage_ok
 }
@@ -130,12 +138,18 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
     let mut parts_cache: HashMap<String, Vec<BronzePart>> = HashMap::new();
     let mut client = skyfit_warehouse::connect_with_retry(db, std::time::Duration::from_secs(60))
         .await
-        .map_err(|e| Error::Query { query: "connect".into(), message: e.to_string() })?;
+        .map_err(|e| Error::Query {
+            query: "connect".into(),
+            message: e.to_string(),
+        })?;
     let mut summary = LoadSummary::default();
     for q in &queries {
         let tables = bronze_tables(&q.sql);
         let Some(primary) = tables.first().cloned() else {
-            return Err(Error::Query { query: q.path.display().to_string(), message: "reads no bronze.* table".into() });
+            return Err(Error::Query {
+                query: q.path.display().to_string(),
+                message: "reads no bronze.* table".into(),
+            });
         };
         if !selected(q, &primary, opts) {
             continue;
@@ -153,7 +167,15 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
         for t in tables.iter().skip(1) {
             register(&session, t, &parts_cache[t]).await?;
         }
-        let s = load_query(&session, &mut client, q, &primary, &parts_cache[&primary], opts).await?;
+        let s = load_query(
+            &session,
+            &mut client,
+            q,
+            &primary,
+            &parts_cache[&primary],
+            opts,
+        )
+        .await?;
         summary.targets.push(s);
     }
     Ok(summary)
@@ -174,7 +196,11 @@ async fn register(session: &TransformSession, table: &str, parts: &[BronzePart])
 }
 
 fn stage_of(q: &QueryFile) -> &'static str {
-    if q.target.starts_with("stg_") { "stg" } else { "core" }
+    if q.target.starts_with("stg_") {
+        "stg"
+    } else {
+        "core"
+    }
 }
 
 async fn loaded(client: &Client, q: &QueryFile) -> Result<HashMap<String, String>> {
@@ -198,15 +224,30 @@ async fn load_query(
 ) -> Result<TargetSummary> {
     let started = Instant::now();
     let full = opts.full_refresh || q.strategy == Strategy::FullRefresh;
-    let done = if full || opts.reload { HashMap::new() } else { loaded(client, q).await? };
+    let done = if full || opts.reload {
+        HashMap::new()
+    } else {
+        loaded(client, q).await?
+    };
     // A part whose checksum changed was rewritten and is loaded again.
-    let pending: Vec<BronzePart> =
-        all_parts.iter().filter(|p| done.get(&p.path).is_none_or(|sum| sum != &p.sha256)).cloned().collect();
+    let pending: Vec<BronzePart> = all_parts
+        .iter()
+        .filter(|p| done.get(&p.path).is_none_or(|sum| sum != &p.sha256))
+        .cloned()
+        .collect();
     let mut s = TargetSummary {
         target: q.target.clone(),
         query: q.path.display().to_string(),
-        strategy: if full { "full_refresh".into() } else { format!("{:?}", q.strategy).to_lowercase() },
-        runs: pending.iter().map(|p| &p.run_id).collect::<HashSet<_>>().len(),
+        strategy: if full {
+            "full_refresh".into()
+        } else {
+            format!("{:?}", q.strategy).to_lowercase()
+        },
+        runs: pending
+            .iter()
+            .map(|p| &p.run_id)
+            .collect::<HashSet<_>>()
+            .len(),
         parts: pending.len(),
         bronze_records: pending.iter().map(|p| p.records).sum(),
         ..Default::default()
@@ -229,36 +270,52 @@ async fn load_query(
             });
         }
     }
-    let pg_cols: Vec<PgColumn> = cols.iter().map(|c| PgColumn::new(&c.name, c.pg_type)).collect();
-    let encoder = CopyEncoder::try_new(&schema, &pg_cols).map_err(|source| Error::Load { target: q.target.clone(), source })?;
+    let pg_cols: Vec<PgColumn> = cols
+        .iter()
+        .map(|c| PgColumn::new(&c.name, c.pg_type))
+        .collect();
+    let encoder = CopyEncoder::try_new(&schema, &pg_cols).map_err(|source| Error::Load {
+        target: q.target.clone(),
+        source,
+    })?;
     let bad: Arc<Mutex<Vec<Quarantined>>> = Arc::default();
     let rows = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let stream = {
         let (bad, rows, cols, schema) = (bad.clone(), rows.clone(), cols.clone(), schema.clone());
         let limit = opts.max_bad_values;
-        df.execute_stream().await?.map(move |b| -> std::result::Result<_, skyfit_load::BoxError> {
-            let b = b?;
-            let (out, q) = cast::convert(&b, &cols, &schema)?;
-            rows.fetch_add(out.num_rows() as u64, std::sync::atomic::Ordering::Relaxed);
-            let mut all = bad.lock().map_err(|_| "quarantine lock poisoned")?;
-            all.extend(q);
-            if all.len() as u64 > limit {
-                return Err(format!("more than {limit} values could not be converted").into());
-            }
-            Ok(out)
-        })
+        df.execute_stream()
+            .await?
+            .map(move |b| -> std::result::Result<_, skyfit_load::BoxError> {
+                let b = b?;
+                let (out, q) = cast::convert(&b, &cols, &schema)?;
+                rows.fetch_add(out.num_rows() as u64, std::sync::atomic::Ordering::Relaxed);
+                let mut all = bad.lock().map_err(|_| "quarantine lock poisoned")?;
+                all.extend(q);
+                if all.len() as u64 > limit {
+                    return Err(format!("more than {limit} values could not be converted").into());
+                }
+                Ok(out)
+            })
     };
     let (schema_name, table_name) = q.target_parts();
     let table = TableName::new(schema_name, table_name);
-    let load_err = |source| Error::Load { target: q.target.clone(), source };
+    let load_err = |source| Error::Load {
+        target: q.target.clone(),
+        source,
+    };
     let partitioned: bool = client
-        .query_one("SELECT relkind = 'p' FROM pg_class WHERE oid = $1::text::regclass", &[&q.target])
+        .query_one(
+            "SELECT relkind = 'p' FROM pg_class WHERE oid = $1::text::regclass",
+            &[&q.target],
+        )
         .await
         .map_err(Error::pg(format!("inspecting {}", q.target)))?
         .get(0);
 
     if full && !partitioned {
-        let shadow = Shadow::create(client, table.clone()).await.map_err(load_err)?;
+        let shadow = Shadow::create(client, table.clone())
+            .await
+            .map_err(load_err)?;
         let copied = copy_in(client, shadow.table(), &encoder, stream).await;
         let copied = match copied {
             Ok(c) => c,
@@ -268,27 +325,50 @@ async fn load_query(
             }
         };
         shadow.build_indexes(client).await.map_err(load_err)?;
-        shadow.swap(client, std::time::Duration::from_secs(30)).await.map_err(load_err)?;
+        shadow
+            .swap(client, std::time::Duration::from_secs(30))
+            .await
+            .map_err(load_err)?;
         s.inserted = copied.rows;
-        let tx = client.transaction().await.map_err(Error::pg("starting the ledger transaction"))?;
-        tx.execute("DELETE FROM meta.loaded_parts WHERE stage = $1 AND target_table = $2", &[&stage_of(q), &q.target])
+        let tx = client
+            .transaction()
+            .await
+            .map_err(Error::pg("starting the ledger transaction"))?;
+        tx.execute(
+            "DELETE FROM meta.loaded_parts WHERE stage = $1 AND target_table = $2",
+            &[&stage_of(q), &q.target],
+        )
+        .await
+        .map_err(Error::pg("resetting meta.loaded_parts"))?;
+        record(&tx, q, &pending, &bad).await?;
+        tx.commit()
+            .await
+            .map_err(Error::pg("committing the ledger"))?;
+    } else {
+        let tx = client
+            .transaction()
+            .await
+            .map_err(Error::pg(format!("starting the load of {}", q.target)))?;
+        let result = if full {
+            tx.batch_execute(&format!("TRUNCATE {table}"))
+                .await
+                .map_err(Error::pg(format!("truncating {}", q.target)))?;
+            tx.execute(
+                "DELETE FROM meta.loaded_parts WHERE stage = $1 AND target_table = $2",
+                &[&stage_of(q), &q.target],
+            )
             .await
             .map_err(Error::pg("resetting meta.loaded_parts"))?;
-        record(&tx, q, &pending, &bad).await?;
-        tx.commit().await.map_err(Error::pg("committing the ledger"))?;
-    } else {
-        let tx = client.transaction().await.map_err(Error::pg(format!("starting the load of {}", q.target)))?;
-        let result = if full {
-            tx.batch_execute(&format!("TRUNCATE {table}")).await.map_err(Error::pg(format!("truncating {}", q.target)))?;
-            tx.execute("DELETE FROM meta.loaded_parts WHERE stage = $1 AND target_table = $2", &[&stage_of(q), &q.target])
+            copy_in(tx.client(), &table, &encoder, stream)
                 .await
-                .map_err(Error::pg("resetting meta.loaded_parts"))?;
-            copy_in(tx.client(), &table, &encoder, stream).await.map(|c| (c.rows, 0, 0))
+                .map(|c| (c.rows, 0, 0))
         } else if q.strategy == Strategy::ReplaceChildren {
             replace_children(&tx, q, &table, &encoder, stream).await
         } else {
             let spec = MergeSpec::new(table.clone(), q.key.clone());
-            skyfit_load::merge::merge(&tx, &spec, &encoder, stream).await.map(|m| (m.inserted, m.updated, 0))
+            skyfit_load::merge::merge(&tx, &spec, &encoder, stream)
+                .await
+                .map(|m| (m.inserted, m.updated, 0))
         };
         let (inserted, updated, deleted) = match result {
             Ok(r) => r,
@@ -296,7 +376,9 @@ async fn load_query(
         };
         (s.inserted, s.updated, s.deleted) = (inserted, updated, deleted);
         record(&tx, q, &pending, &bad).await?;
-        tx.commit().await.map_err(Error::pg(format!("committing {}", q.target)))?;
+        tx.commit()
+            .await
+            .map_err(Error::pg(format!("committing {}", q.target)))?;
     }
     s.rows = rows.load(std::sync::atomic::Ordering::Relaxed);
     s.quarantined = bad.lock().map(|b| b.len() as u64).unwrap_or(0);
@@ -306,7 +388,11 @@ async fn load_query(
     Ok(s)
 }
 
-fn too_many(q: &QueryFile, bad: &Arc<Mutex<Vec<Quarantined>>>, opts: &LoadOptions) -> Option<Error> {
+fn too_many(
+    q: &QueryFile,
+    bad: &Arc<Mutex<Vec<Quarantined>>>,
+    opts: &LoadOptions,
+) -> Option<Error> {
     let all = bad.lock().ok()?;
     if (all.len() as u64) <= opts.max_bad_values {
         return None;
@@ -336,13 +422,19 @@ async fn replace_children<S>(
     stream: S,
 ) -> std::result::Result<(u64, u64, u64), skyfit_load::Error>
 where
-    S: futures::Stream<Item = std::result::Result<arrow::array::RecordBatch, skyfit_load::BoxError>>,
+    S: futures::Stream<
+            Item = std::result::Result<arrow::array::RecordBatch, skyfit_load::BoxError>,
+        >,
 {
     let parent = q.parent_key.as_deref().unwrap_or_default();
     let stage = format!("{}__children", table.name);
     let pg = |what: &'static str| {
         let t = table.clone();
-        move |source| skyfit_load::Error::Postgres { table: t.to_string(), step: what, source }
+        move |source| skyfit_load::Error::Postgres {
+            table: t.to_string(),
+            step: what,
+            source,
+        }
     };
     tx.batch_execute(&format!(
         "CREATE TEMP TABLE {s} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP",
@@ -350,7 +442,13 @@ where
     ))
     .await
     .map_err(pg("create child stage"))?;
-    let copied = copy_in(tx.client(), &TableName::unqualified(&stage), encoder, stream).await?;
+    let copied = copy_in(
+        tx.client(),
+        &TableName::unqualified(&stage),
+        encoder,
+        stream,
+    )
+    .await?;
     let cols: Vec<String> = encoder.columns().map(|c| quote_ident(&c.name)).collect();
     let deleted = tx
         .execute(
@@ -364,7 +462,11 @@ where
         .await
         .map_err(pg("delete replaced children"))?;
     tx.execute(
-        &format!("INSERT INTO {table} ({c}) SELECT {c} FROM {s}", c = cols.join(", "), s = quote_ident(&stage)),
+        &format!(
+            "INSERT INTO {table} ({c}) SELECT {c} FROM {s}",
+            c = cols.join(", "),
+            s = quote_ident(&stage)
+        ),
         &[],
     )
     .await
@@ -389,11 +491,23 @@ async fn record(
         .await
         .map_err(Error::pg("preparing the ledger insert"))?;
     let primary = bronze_tables(&q.sql).into_iter().next().unwrap_or_default();
-    let (source, entity) = parse_table_name(&primary).map(|(s, e)| (s.to_string(), e.to_string())).unwrap_or_default();
+    let (source, entity) = parse_table_name(&primary)
+        .map(|(s, e)| (s.to_string(), e.to_string()))
+        .unwrap_or_default();
     for p in parts {
         tx.execute(
             &stmt,
-            &[&stage_of(q), &q.target, &source, &p.scope, &entity, &p.path, &p.sha256, &p.run_id, &(p.records as i64)],
+            &[
+                &stage_of(q),
+                &q.target,
+                &source,
+                &p.scope,
+                &entity,
+                &p.path,
+                &p.sha256,
+                &p.run_id,
+                &(p.records as i64),
+            ],
         )
         .await
         .map_err(Error::pg("writing meta.loaded_parts"))?;
@@ -408,10 +522,24 @@ async fn record(
             .await
             .map_err(Error::pg("preparing the quarantine insert"))?;
         for b in &bad {
-            let run = b.file.as_deref().and_then(|f| f.split("run_id=").nth(1)).map(|r| r.split('/').next().unwrap_or(r).to_string());
+            let run = b
+                .file
+                .as_deref()
+                .and_then(|f| f.split("run_id=").nth(1))
+                .map(|r| r.split('/').next().unwrap_or(r).to_string());
             tx.execute(
                 &stmt,
-                &[&run, &source, &entity, &q.target, &b.file, &b.line, &b.column, &b.reason, &b.raw.replace('\0', "\\0")],
+                &[
+                    &run,
+                    &source,
+                    &entity,
+                    &q.target,
+                    &b.file,
+                    &b.line,
+                    &b.column,
+                    &b.reason,
+                    &b.raw.replace('\0', "\\0"),
+                ],
             )
             .await
             .map_err(Error::pg("writing meta.quarantine"))?;
@@ -427,6 +555,9 @@ mod tests {
     #[test]
     fn bronze_tables_are_found_in_order() {
         let sql = "SELECT * FROM bronze.pipedrive_deals d JOIN BRONZE.pipedrive_deal_fields f ON true JOIN bronze.pipedrive_deals x";
-        assert_eq!(bronze_tables(sql), ["pipedrive_deals", "pipedrive_deal_fields"]);
+        assert_eq!(
+            bronze_tables(sql),
+            ["pipedrive_deals", "pipedrive_deal_fields"]
+        );
     }
 }

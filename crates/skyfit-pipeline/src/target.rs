@@ -28,8 +28,14 @@ fn map(typname: &str) -> Option<(PgType, DataType)> {
         "jsonb" => (PgType::Jsonb, DataType::Utf8),
         "bool" => (PgType::Bool, DataType::Boolean),
         "date" => (PgType::Date, DataType::Date32),
-        "timestamptz" => (PgType::Timestamptz, DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))),
-        "timestamp" => (PgType::Timestamp, DataType::Timestamp(TimeUnit::Microsecond, None)),
+        "timestamptz" => (
+            PgType::Timestamptz,
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        ),
+        "timestamp" => (
+            PgType::Timestamp,
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+        ),
         _ => return None,
     })
 }
@@ -51,7 +57,11 @@ pub async fn columns(client: &impl GenericClient, target: &str) -> Result<Vec<Ta
                 query: target.to_string(),
                 message: format!("column {name} has type {typ}, which the loader cannot write"),
             })?;
-            Ok(TargetColumn { name, pg_type, arrow })
+            Ok(TargetColumn {
+                name,
+                pg_type,
+                arrow,
+            })
         })
         .collect()
 }

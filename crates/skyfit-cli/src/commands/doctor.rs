@@ -50,7 +50,10 @@ pub async fn run(g: &GlobalArgs) -> Result<ExitCode> {
         }
     };
     sources(&r, &config);
-    let ctx = Context { config, queries: g.queries.clone() };
+    let ctx = Context {
+        config,
+        queries: g.queries.clone(),
+    };
     database(&mut r, &ctx).await;
     if r.failures == 0 {
         println!("\nAll checks passed.");

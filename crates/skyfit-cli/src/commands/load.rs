@@ -10,7 +10,12 @@ use crate::context::Context;
 
 pub fn options(ctx: &Context, args: &LoadArgs) -> Result<LoadOptions> {
     let mut opts = LoadOptions::new(ctx.queries_dir());
-    opts.sources = args.sources.iter().map(|s| s.parse()).collect::<Result<_, String>>().map_err(anyhow::Error::msg)?;
+    opts.sources = args
+        .sources
+        .iter()
+        .map(|s| s.parse())
+        .collect::<Result<_, String>>()
+        .map_err(anyhow::Error::msg)?;
     opts.entities = args.entities.clone();
     opts.full_refresh = args.full_refresh;
     opts.reload = args.reload;
@@ -31,7 +36,16 @@ pub async fn run(ctx: &Context, args: LoadArgs, core_only: bool) -> Result<ExitC
 pub fn print_summary(s: &LoadSummary) {
     println!(
         "{:<34} {:<16} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>11} {:>8}",
-        "target", "strategy", "parts", "bronze", "rows", "inserted", "updated", "deleted", "quarantined", "seconds"
+        "target",
+        "strategy",
+        "parts",
+        "bronze",
+        "rows",
+        "inserted",
+        "updated",
+        "deleted",
+        "quarantined",
+        "seconds"
     );
     for t in &s.targets {
         if t.up_to_date {
@@ -40,7 +54,16 @@ pub fn print_summary(s: &LoadSummary) {
         }
         println!(
             "{:<34} {:<16} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>11} {:>8.2}",
-            t.target, t.strategy, t.parts, t.bronze_records, t.rows, t.inserted, t.updated, t.deleted, t.quarantined, t.seconds
+            t.target,
+            t.strategy,
+            t.parts,
+            t.bronze_records,
+            t.rows,
+            t.inserted,
+            t.updated,
+            t.deleted,
+            t.quarantined,
+            t.seconds
         );
     }
 }

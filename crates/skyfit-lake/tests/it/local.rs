@@ -405,7 +405,14 @@ async fn generic_schema_and_explicit_rejects() {
         .collect();
     assert_eq!(
         names,
-        vec!["_raw", "_line", "_source_file", "_run_id", "_ingestion_date", "_scope"]
+        vec![
+            "_raw",
+            "_line",
+            "_source_file",
+            "_run_id",
+            "_ingestion_date",
+            "_scope"
+        ]
     );
     // Lineage: every row names its part and run.
     let files = batch.column_by_name("_source_file").unwrap();
