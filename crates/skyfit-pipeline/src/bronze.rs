@@ -27,6 +27,15 @@ pub fn parse_table_name(name: &str) -> Option<(Source, &str)> {
     Some((source.parse().ok()?, entity))
 }
 
+/// The entity's name in lake paths. Pipedrive's field definitions keep the API's spelling
+/// there (`dealFields`), while SQL table names stay snake_case (`pipedrive_deal_fields`).
+pub fn lake_entity(source: Source, entity: &str) -> String {
+    match (source, entity.strip_suffix("_fields")) {
+        (Source::Pipedrive, Some(kind)) => format!("{kind}Fields"),
+        _ => entity.to_string(),
+    }
+}
+
 fn scopes(source: Source) -> Vec<Option<&'static str>> {
     match source {
         Source::Pipedrive => vec![Some("comercial"), Some("expansao")],
@@ -37,7 +46,9 @@ fn scopes(source: Source) -> Vec<Option<&'static str>> {
 
 /// The Arrow schema of a bronze table: the entity's declared Parquet columns plus lineage.
 pub fn table_schema(source: Source, entity: &str) -> SchemaRef {
-    skyfit_lake::with_lineage_fields(&declared_schema(source, entity).arrow_schema())
+    skyfit_lake::with_lineage_fields(
+        &declared_schema(source, &lake_entity(source, entity)).arrow_schema(),
+    )
 }
 
 /// Every part of every complete run of the table's entity, oldest run first.
@@ -48,7 +59,7 @@ pub async fn complete_parts(
 ) -> Result<Vec<BronzePart>> {
     let mut parts = Vec::new();
     for scope in scopes(source) {
-        let key = EntityKey::try_new(source, scope, entity)?;
+        let key = EntityKey::try_new(source, scope, &lake_entity(source, entity))?;
         for (run, manifest) in lake.list_complete_runs(&key).await? {
             let _ = run;
             for p in &manifest.parts {

@@ -15,4 +15,4 @@ pub mod load;
 mod target;
 
 pub use error::{Error, Result};
-pub use load::{LoadOptions, LoadSummary, TargetSummary, load};
+pub use load::{LoadOptions, LoadSummary, TargetSummary, load, session_for};

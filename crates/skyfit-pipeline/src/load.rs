@@ -181,6 +181,25 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
     Ok(summary)
 }
 
+/// A session in which every bronze table the queries read holds all complete runs: what
+/// `skyfit query` runs on (the data engineer's view of the lake, not the loader's delta).
+pub async fn session_for(lake: &LakeStore, queries: &[QueryFile]) -> Result<TransformSession> {
+    let session = TransformSession::try_new(lake)?;
+    let mut seen = HashSet::new();
+    for q in queries {
+        for t in bronze_tables(&q.sql) {
+            if seen.insert(t.clone()) {
+                let (source, entity) = parse_table_name(&t).ok_or_else(|| Error::Query {
+                    query: q.path.display().to_string(),
+                    message: format!("bronze.{t} is not {{source}}_{{entity}}"),
+                })?;
+                register(&session, &t, &complete_parts(lake, source, entity).await?).await?;
+            }
+        }
+    }
+    Ok(session)
+}
+
 async fn register(session: &TransformSession, table: &str, parts: &[BronzePart]) -> Result<()> {
     let (source, entity) = parse_table_name(table).ok_or_else(|| Error::Query {
         query: table.into(),

@@ -4,7 +4,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{file}:{line}: {message}")]
-    Header { file: PathBuf, line: usize, message: String },
+    Header {
+        file: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("cannot read {file}: {source}")]
     Read {
         file: PathBuf,
@@ -13,7 +17,12 @@ pub enum Error {
     },
     /// A SQL error, placed at the file and (when DataFusion gives one) line and column.
     #[error("{file}:{line}:{column}: {message}")]
-    Sql { file: PathBuf, line: usize, column: usize, message: String },
+    Sql {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("query {file} failed: {source}")]
     Execute {
         file: PathBuf,

@@ -9,11 +9,13 @@
 //!
 //! Nothing here touches PostgreSQL: loading the results is `skyfit-load`'s job.
 
+pub mod datatest;
 pub mod error;
 pub mod query;
 pub mod session;
 pub mod udf;
 
+pub use datatest::{TestOutcome, run_tests};
 pub use error::{Error, Result};
 pub use query::{DataTest, QueryFile, Strategy};
 pub use session::{BronzeTable, TransformSession};

@@ -22,10 +22,20 @@ pub enum Strategy {
 pub enum DataTest {
     Unique(Vec<String>),
     NotNull(Vec<String>),
-    AcceptedValues { column: String, values: Vec<String> },
+    AcceptedValues {
+        column: String,
+        values: Vec<String>,
+    },
     /// `column -> schema.table.column`: every non-null value exists in the other query's output.
-    Relationships { column: String, target_table: String, target_column: String },
-    RowCount { min: u64, max: Option<u64> },
+    Relationships {
+        column: String,
+        target_table: String,
+        target_column: String,
+    },
+    RowCount {
+        min: u64,
+        max: Option<u64>,
+    },
 }
 
 /// One parsed query file.
@@ -45,23 +55,39 @@ pub struct QueryFile {
 }
 
 fn list(v: &str) -> Vec<String> {
-    v.split(',').map(|s| s.trim().trim_matches('"').to_string()).filter(|s| !s.is_empty()).collect()
+    v.split(',')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 impl QueryFile {
     pub fn load(path: &Path) -> Result<Self> {
-        let sql = std::fs::read_to_string(path).map_err(|source| Error::Read { file: path.into(), source })?;
+        let sql = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            file: path.into(),
+            source,
+        })?;
         Self::parse(path, &sql)
     }
 
     pub fn parse(path: &Path, sql: &str) -> Result<Self> {
-        let err = |line: usize, message: String| Error::Header { file: path.into(), line, message };
-        let (mut target, mut key, mut strategy, mut parent_key, mut tests) = (None, None, None, None, Vec::new());
+        let err = |line: usize, message: String| Error::Header {
+            file: path.into(),
+            line,
+            message,
+        };
+        let (mut target, mut key, mut strategy, mut parent_key, mut tests) =
+            (None, None, None, None, Vec::new());
         for (i, raw) in sql.lines().enumerate() {
             let n = i + 1;
-            let Some(rest) = raw.trim().strip_prefix("-- @") else { continue };
+            let Some(rest) = raw.trim().strip_prefix("-- @") else {
+                continue;
+            };
             let Some((name, value)) = rest.split_once(':') else {
-                return Err(err(n, format!("`{raw}` is not a `-- @name: value` directive")));
+                return Err(err(
+                    n,
+                    format!("`{raw}` is not a `-- @name: value` directive"),
+                ));
             };
             let value = value.split("  (").next().unwrap_or("").trim();
             match name.trim() {
@@ -72,11 +98,20 @@ impl QueryFile {
                         "merge" => Strategy::Merge,
                         "full_refresh" => Strategy::FullRefresh,
                         "replace_children" => Strategy::ReplaceChildren,
-                        other => return Err(err(n, format!("unknown strategy `{other}` (merge, full_refresh, replace_children)"))),
+                        other => {
+                            return Err(err(
+                                n,
+                                format!(
+                                    "unknown strategy `{other}` (merge, full_refresh, replace_children)"
+                                ),
+                            ));
+                        }
                     })
                 }
                 "parent_key" => parent_key = Some(value.trim_matches('"').to_string()),
-                t if t.starts_with("test ") => tests.push(parse_test(t["test ".len()..].trim(), value).map_err(|m| err(n, m))?),
+                t if t.starts_with("test ") => {
+                    tests.push(parse_test(t["test ".len()..].trim(), value).map_err(|m| err(n, m))?)
+                }
                 other => return Err(err(n, format!("unknown directive `@{other}`"))),
             }
         }
@@ -84,10 +119,15 @@ impl QueryFile {
         if !target.contains('.') {
             return Err(err(1, format!("@target `{target}` must be schema.table")));
         }
-        let key = key.filter(|k| !k.is_empty()).ok_or_else(|| err(1, "missing `-- @key: col[, col]`".into()))?;
+        let key = key
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| err(1, "missing `-- @key: col[, col]`".into()))?;
         let strategy = strategy.unwrap_or(Strategy::Merge);
         if strategy == Strategy::ReplaceChildren && parent_key.is_none() {
-            return Err(err(1, "strategy replace_children needs `-- @parent_key: column`".into()));
+            return Err(err(
+                1,
+                "strategy replace_children needs `-- @parent_key: column`".into(),
+            ));
         }
         Ok(QueryFile {
             path: path.into(),
@@ -103,7 +143,9 @@ impl QueryFile {
 
     /// `schema` and `table` of the target.
     pub fn target_parts(&self) -> (&str, &str) {
-        self.target.split_once('.').unwrap_or(("public", &self.target))
+        self.target
+            .split_once('.')
+            .unwrap_or(("public", &self.target))
     }
 }
 
@@ -112,16 +154,25 @@ fn parse_test(kind: &str, value: &str) -> std::result::Result<DataTest, String> 
         "unique" => DataTest::Unique(list(value)),
         "not_null" => DataTest::NotNull(list(value)),
         "accepted_values" => {
-            let (col, vals) = value.split_once('=').ok_or("accepted_values: `column = 'a', 'b'`")?;
+            let (col, vals) = value
+                .split_once('=')
+                .ok_or("accepted_values: `column = 'a', 'b'`")?;
             DataTest::AcceptedValues {
                 column: col.trim().trim_matches('"').to_string(),
-                values: vals.split(',').map(|v| v.trim().trim_matches('\'').to_string()).collect(),
+                values: vals
+                    .split(',')
+                    .map(|v| v.trim().trim_matches('\'').to_string())
+                    .collect(),
             }
         }
         "relationships" => {
-            let (col, tgt) = value.split_once("->").ok_or("relationships: `column -> schema.table.column`")?;
+            let (col, tgt) = value
+                .split_once("->")
+                .ok_or("relationships: `column -> schema.table.column`")?;
             let tgt = tgt.trim();
-            let (table, column) = tgt.rsplit_once('.').ok_or("relationships target must be schema.table.column")?;
+            let (table, column) = tgt
+                .rsplit_once('.')
+                .ok_or("relationships target must be schema.table.column")?;
             DataTest::Relationships {
                 column: col.trim().to_string(),
                 target_table: table.to_string(),
@@ -129,15 +180,27 @@ fn parse_test(kind: &str, value: &str) -> std::result::Result<DataTest, String> 
             }
         }
         "row_count" => {
-            let (lo, hi) = value.split_once("..").ok_or("row_count: `min..max` or `min..`")?;
-            let min = lo.trim().parse().map_err(|_| format!("row_count min `{lo}` is not a number"))?;
+            let (lo, hi) = value
+                .split_once("..")
+                .ok_or("row_count: `min..max` or `min..`")?;
+            let min = lo
+                .trim()
+                .parse()
+                .map_err(|_| format!("row_count min `{lo}` is not a number"))?;
             let max = match hi.trim() {
                 "" => None,
-                h => Some(h.parse().map_err(|_| format!("row_count max `{h}` is not a number"))?),
+                h => Some(
+                    h.parse()
+                        .map_err(|_| format!("row_count max `{h}` is not a number"))?,
+                ),
             };
             DataTest::RowCount { min, max }
         }
-        other => return Err(format!("unknown test `{other}` (unique, not_null, accepted_values, relationships, row_count)")),
+        other => {
+            return Err(format!(
+                "unknown test `{other}` (unique, not_null, accepted_values, relationships, row_count)"
+            ));
+        }
     })
 }
 
@@ -148,9 +211,14 @@ fn column_docs(sql: &str) -> Vec<(String, String)> {
         .filter_map(|l| {
             let (code, doc) = l.split_once("--")?;
             let code = code.trim().trim_end_matches(',');
-            let name = code.rsplit_once(" AS ").or_else(|| code.rsplit_once(" as ")).map(|(_, n)| n).unwrap_or(code);
+            let name = code
+                .rsplit_once(" AS ")
+                .or_else(|| code.rsplit_once(" as "))
+                .map(|(_, n)| n)
+                .unwrap_or(code);
             let name = name.trim().trim_matches('"');
-            (!name.is_empty() && !name.contains(' ')).then(|| (name.to_string(), doc.trim().to_string()))
+            (!name.is_empty() && !name.contains(' '))
+                .then(|| (name.to_string(), doc.trim().to_string()))
         })
         .collect()
 }
@@ -160,9 +228,17 @@ pub fn load_dir(dir: &Path) -> Result<Vec<QueryFile>> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|source| Error::Read { file: d.clone(), source })?;
+        let entries = std::fs::read_dir(&d).map_err(|source| Error::Read {
+            file: d.clone(),
+            source,
+        })?;
         for e in entries {
-            let p = e.map_err(|source| Error::Read { file: d.clone(), source })?.path();
+            let p = e
+                .map_err(|source| Error::Read {
+                    file: d.clone(),
+                    source,
+                })?
+                .path();
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "sql") {
@@ -199,15 +275,34 @@ FROM bronze.evo_entries
         assert_eq!(q.key, ["entry_id", "entry_date"]);
         assert_eq!(q.strategy, Strategy::Merge);
         assert_eq!(q.tests.len(), 5);
-        assert_eq!(q.tests[2], DataTest::AcceptedValues { column: "entry_action".into(), values: vec!["Entrada".into(), "Saída".into()] });
+        assert_eq!(
+            q.tests[2],
+            DataTest::AcceptedValues {
+                column: "entry_action".into(),
+                values: vec!["Entrada".into(), "Saída".into()]
+            }
+        );
         assert_eq!(q.tests[4], DataTest::RowCount { min: 1, max: None });
-        assert_eq!(q.column_docs, [("entry_id".to_string(), "Synthetic key.".to_string()), ("member_id".to_string(), "EVO member.".to_string())]);
+        assert_eq!(
+            q.column_docs,
+            [
+                ("entry_id".to_string(), "Synthetic key.".to_string()),
+                ("member_id".to_string(), "EVO member.".to_string())
+            ]
+        );
     }
 
     #[test]
     fn header_errors_name_file_and_line() {
-        let e = QueryFile::parse(Path::new("q.sql"), "-- @target: core.x\n-- @key: a\n-- @strategy: sometimes\n").unwrap_err();
-        assert_eq!(e.to_string(), "q.sql:3: unknown strategy `sometimes` (merge, full_refresh, replace_children)");
+        let e = QueryFile::parse(
+            Path::new("q.sql"),
+            "-- @target: core.x\n-- @key: a\n-- @strategy: sometimes\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "q.sql:3: unknown strategy `sometimes` (merge, full_refresh, replace_children)"
+        );
         let e = QueryFile::parse(Path::new("q.sql"), "-- @target: core.x\nSELECT 1").unwrap_err();
         assert!(e.to_string().contains("missing `-- @key"), "{e}");
     }

@@ -8,12 +8,14 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::MemorySchemaProvider;
+use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
-use datafusion::common::TableReference;
 use skyfit_lake::LakeStore;
 
 use crate::error::{Error, Result};
@@ -43,17 +45,22 @@ impl TransformSession {
     pub fn try_new(lake: &LakeStore) -> Result<Self> {
         let config = SessionConfig::new()
             .with_information_schema(true)
-            .with_target_partitions(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+            .with_target_partitions(
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2),
+            );
         let mut ctx = SessionContext::new_with_config(config);
         let url = ObjectStoreUrl::parse(LAKE_URL)?;
-        ctx.runtime_env().register_object_store(url.as_ref(), lake.object_store());
+        ctx.runtime_env()
+            .register_object_store(url.as_ref(), lake.object_store());
         datafusion_functions_json::register_all(&mut ctx)?;
         for udf in crate::udf::udfs() {
             ctx.register_udf(udf);
         }
-        let catalog = ctx
-            .catalog("datafusion")
-            .ok_or_else(|| datafusion::error::DataFusionError::Internal("default catalog missing".into()))?;
+        let catalog = ctx.catalog("datafusion").ok_or_else(|| {
+            datafusion::error::DataFusionError::Internal("default catalog missing".into())
+        })?;
         catalog.register_schema("bronze", Arc::new(MemorySchemaProvider::new()))?;
         Ok(TransformSession { ctx })
     }
@@ -76,11 +83,13 @@ impl TransformSession {
             .iter()
             .map(|p| ListingTableUrl::parse(format!("{LAKE_URL}{}", p.trim_start_matches('/'))))
             .collect::<datafusion::error::Result<Vec<_>>>()?;
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        let options =
+            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
         let config = ListingTableConfig::new_with_multi_paths(urls)
             .with_listing_options(options)
             .with_schema(table.schema.clone());
-        self.ctx.register_table(reference, Arc::new(ListingTable::try_new(config)?))?;
+        self.ctx
+            .register_table(reference, Arc::new(ListingTable::try_new(config)?))?;
         Ok(())
     }
 
@@ -101,8 +110,16 @@ fn sql_error(q: &QueryFile, e: datafusion::error::DataFusionError) -> Error {
         Some((line.trim().parse().ok()?, col.parse().ok()?))
     });
     let (line, column) = pos.unwrap_or_else(|| {
-        let first = q.sql.lines().position(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"));
+        let first = q
+            .sql
+            .lines()
+            .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"));
         (first.map(|i| i + 1).unwrap_or(1), 1)
     });
-    Error::Sql { file: q.path.clone(), line, column, message }
+    Error::Sql {
+        file: q.path.clone(),
+        line,
+        column,
+        message,
+    }
 }

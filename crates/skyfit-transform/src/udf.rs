@@ -18,15 +18,21 @@ fn entry_id_of(text: &str) -> Option<i64> {
 
 fn evo_entry_id(args: &[ColumnarValue]) -> datafusion::error::Result<ColumnarValue> {
     let [arg] = args else {
-        return Err(DataFusionError::Plan("evo_entry_id takes one argument: the raw JSON".into()));
+        return Err(DataFusionError::Plan(
+            "evo_entry_id takes one argument: the raw JSON".into(),
+        ));
     };
     match arg {
         ColumnarValue::Scalar(s) => {
             let text = match s {
-                ScalarValue::Utf8(v) | ScalarValue::LargeUtf8(v) | ScalarValue::Utf8View(v) => v.as_deref(),
+                ScalarValue::Utf8(v) | ScalarValue::LargeUtf8(v) | ScalarValue::Utf8View(v) => {
+                    v.as_deref()
+                }
                 _ => None,
             };
-            Ok(ColumnarValue::Scalar(ScalarValue::Int64(text.and_then(entry_id_of))))
+            Ok(ColumnarValue::Scalar(ScalarValue::Int64(
+                text.and_then(entry_id_of),
+            )))
         }
         ColumnarValue::Array(a) => {
             let mut out = Int64Builder::with_capacity(a.len());
@@ -35,7 +41,11 @@ fn evo_entry_id(args: &[ColumnarValue]) -> datafusion::error::Result<ColumnarVal
                 DataType::Utf8 => a.as_string::<i32>().iter().for_each(&mut push),
                 DataType::LargeUtf8 => a.as_string::<i64>().iter().for_each(&mut push),
                 DataType::Utf8View => a.as_string_view().iter().for_each(&mut push),
-                other => return Err(DataFusionError::Plan(format!("evo_entry_id expects text, got {other}"))),
+                other => {
+                    return Err(DataFusionError::Plan(format!(
+                        "evo_entry_id expects text, got {other}"
+                    )));
+                }
             }
             Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))
         }
@@ -44,5 +54,11 @@ fn evo_entry_id(args: &[ColumnarValue]) -> datafusion::error::Result<ColumnarVal
 
 /// All SkyFit UDFs.
 pub fn udfs() -> Vec<ScalarUDF> {
-    vec![create_udf("evo_entry_id", vec![DataType::Utf8], DataType::Int64, Volatility::Immutable, Arc::new(evo_entry_id))]
+    vec![create_udf(
+        "evo_entry_id",
+        vec![DataType::Utf8],
+        DataType::Int64,
+        Volatility::Immutable,
+        Arc::new(evo_entry_id),
+    )]
 }

@@ -2,8 +2,13 @@
 
 mod db;
 mod doctor;
+mod extract;
 mod load;
+mod progress;
+mod query;
+mod run;
 mod sim;
+mod sources;
 mod status;
 
 use std::process::ExitCode;
@@ -24,6 +29,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 Command::Status(args) => status::run(&ctx, args).await,
                 Command::Load(args) => load::run(&ctx, args, false).await,
                 Command::Transform(args) => load::run(&ctx, args, true).await,
+                Command::Query(cmd) => query::run(&ctx, cmd).await,
+                Command::Extract(args) => extract::run(&ctx, args).await,
+                Command::Run(args) => run::run(&ctx, args).await,
                 other => anyhow::bail!("`{}` is not available in this build yet", name(&other)),
             }
         }

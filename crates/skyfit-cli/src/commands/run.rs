@@ -1,0 +1,207 @@
+//! `skyfit run`: the nightly job. Extract every selected source concurrently, load every
+//! complete bronze run not yet loaded into stg and core, write the ledger, print one summary.
+//! Exits non-zero when any step failed; what succeeded stays committed.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Result;
+use skyfit_core::{RunId, Source};
+use skyfit_extract::{ExtractRequest, RunSummary};
+use skyfit_pipeline::LoadSummary;
+use skyfit_warehouse::{RunRecord, RunStatus, finish_run, start_run};
+use tokio_postgres::Client;
+
+use crate::cli::{LoadArgs, RunArgs};
+use crate::commands::{load, progress::Progress, sources};
+use crate::context::Context;
+
+pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let run_id = RunId::now();
+    let selected: Vec<Source> = if args.sources.is_empty() {
+        Source::ALL.to_vec()
+    } else {
+        args.sources
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<_, String>>()
+            .map_err(anyhow::Error::msg)?
+    };
+    let lake = ctx.lake()?;
+    let db = ctx.database().await?;
+    let client = ctx.migrate(&db).await?;
+    eprintln!(
+        "Nightly run {run_id}: lake {}, database {}.",
+        lake.url(),
+        db.target()
+    );
+
+    // 1. Extract, sources concurrently.
+    let resolved = sources::resolve(&ctx.config, &selected, &args.sim_scale).await?;
+    let progress = Progress::default();
+    let mut requests = Vec::new();
+    for s in &selected {
+        let known = skyfit_extract::source_entities(*s);
+        let entities: Vec<String> = args
+            .entities
+            .iter()
+            .filter(|e| known.contains(&e.as_str()))
+            .cloned()
+            .collect();
+        if !args.entities.is_empty() && entities.is_empty() {
+            continue;
+        }
+        requests.push(ExtractRequest::new(*s).with_entities(entities));
+    }
+    let extractions = futures::future::join_all(requests.iter().map(|r| {
+        skyfit_extract::extract(r, &resolved.config, &resolved.options, &lake, &progress)
+    }))
+    .await;
+    drop(resolved);
+    let mut failures = Vec::new();
+    for (req, result) in requests.iter().zip(&extractions) {
+        match result {
+            Ok(summary) => record_extract(&client, summary).await?,
+            Err(e) => {
+                failures.push(format!("extract {}: {e}", req.source));
+                let rec = RunRecord {
+                    source: req.source.to_string(),
+                    scope: e.location().and_then(|l| l.scope.clone()),
+                    entity: e
+                        .location()
+                        .map(|l| l.entity.clone())
+                        .unwrap_or_else(|| "*".into()),
+                    run_id: run_id.to_string(),
+                    ingestion_date: run_id.ingestion_date().0,
+                    stage: "bronze".into(),
+                };
+                let id = start_run(&client, &rec).await?;
+                finish_run(
+                    &client,
+                    id,
+                    RunStatus::Failed,
+                    0,
+                    0,
+                    Some(&e.to_string()),
+                    None,
+                )
+                .await?;
+            }
+        }
+    }
+
+    // 2. Load whatever is complete and not yet loaded (including earlier nights' runs).
+    let load_args = LoadArgs {
+        sources: selected.iter().map(|s| s.to_string()).collect(),
+        entities: args.entities.clone(),
+        full_refresh: args.full_refresh,
+        reload: false,
+    };
+    let opts = load::options(ctx, &load_args)?;
+    let loaded = skyfit_pipeline::load(&lake, &db, &opts).await;
+    let loaded = match loaded {
+        Ok(s) => {
+            record_load(&client, &run_id, &s).await?;
+            Some(s)
+        }
+        Err(e) => {
+            failures.push(format!("load: {e}"));
+            None
+        }
+    };
+
+    // 3. One summary.
+    println!(
+        "\nSkyFit Lake run {run_id} ({:.1}s)\n",
+        started.elapsed().as_secs_f64()
+    );
+    for s in extractions.iter().flatten() {
+        println!("{}", s.render());
+    }
+    if let Some(s) = &loaded {
+        load::print_summary(s);
+    }
+    if failures.is_empty() {
+        println!("\nAll steps succeeded. `skyfit status` shows the ledger.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("\n{} step(s) failed:", failures.len());
+        for f in &failures {
+            println!("  - {f}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+async fn record_extract(client: &Client, s: &RunSummary) -> Result<()> {
+    for e in &s.entities {
+        let rec = RunRecord {
+            source: s.source.to_string(),
+            scope: e.scope.clone(),
+            entity: e.entity.clone(),
+            run_id: s.run_id.to_string(),
+            ingestion_date: s.run_id.ingestion_date().0,
+            stage: "bronze".into(),
+        };
+        let id = start_run(client, &rec).await?;
+        let status = if e.status == "failed" {
+            RunStatus::Failed
+        } else {
+            RunStatus::Success
+        };
+        let meta = serde_json::to_value(e)?;
+        finish_run(
+            client,
+            id,
+            status,
+            e.records as i64,
+            e.rejects as i64,
+            e.error.as_deref(),
+            Some(&meta),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn record_load(client: &Client, run_id: &RunId, s: &LoadSummary) -> Result<()> {
+    for t in s.targets.iter().filter(|t| !t.up_to_date) {
+        let stage = if t.target.starts_with("stg_") {
+            "stg"
+        } else {
+            "core"
+        };
+        let source = t.target.split_once('.').map(|(schema, table)| {
+            schema
+                .strip_prefix("stg_")
+                .map(str::to_string)
+                .unwrap_or_else(|| match table.split('_').next() {
+                    Some("pd") => "pipedrive".into(),
+                    Some("zd") => "zendesk".into(),
+                    _ => "evo".into(),
+                })
+        });
+        let rec = RunRecord {
+            source: source.unwrap_or_default(),
+            scope: None,
+            entity: t.target.clone(),
+            run_id: run_id.to_string(),
+            ingestion_date: run_id.ingestion_date().0,
+            stage: stage.into(),
+        };
+        let id = start_run(client, &rec).await?;
+        let meta = serde_json::to_value(t)?;
+        finish_run(
+            client,
+            id,
+            RunStatus::Success,
+            t.rows as i64,
+            t.quarantined as i64,
+            None,
+            Some(&meta),
+        )
+        .await?;
+    }
+    Ok(())
+}

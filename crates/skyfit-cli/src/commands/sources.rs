@@ -1,0 +1,81 @@
+//! Which API each source talks to: the configured one, or the built-in simulator when the
+//! source has no credentials (the embedded default of `skyfit run` and `skyfit extract`).
+
+use anyhow::Result;
+use skyfit_api_sim::{RunningSim, Scale, SimConfig, Simulator};
+use skyfit_core::config::Config;
+use skyfit_core::{Secret, Source};
+use skyfit_extract::ExtractOptions;
+
+/// A config whose sources without credentials point at a simulator started here.
+pub struct Resolved {
+    pub config: Config,
+    pub options: ExtractOptions,
+    /// Kept alive while extracting; stops when dropped.
+    pub _sim: Option<RunningSim>,
+}
+
+pub fn has_credentials(c: &Config, s: Source) -> bool {
+    match s {
+        Source::Evo => c.evo.credentials().is_some(),
+        Source::Pipedrive => !c.pipedrive.scopes().is_empty(),
+        Source::Zendesk => c.zendesk.credentials().is_some(),
+    }
+}
+
+pub async fn resolve(config: &Config, sources: &[Source], sim_scale: &str) -> Result<Resolved> {
+    let mut config = config.clone();
+    let mut options = ExtractOptions::default();
+    let simulated: Vec<Source> = sources
+        .iter()
+        .copied()
+        .filter(|s| !has_credentials(&config, *s))
+        .collect();
+    if simulated.is_empty() {
+        return Ok(Resolved {
+            config,
+            options,
+            _sim: None,
+        });
+    }
+    let scale =
+        Scale::preset(sim_scale).map_err(|e| anyhow::anyhow!("--sim-scale {sim_scale}: {e}"))?;
+    let sim = Simulator::start(SimConfig::new(42, scale), ([127, 0, 0, 1], 0).into()).await?;
+    let creds = sim.credentials().clone();
+    for s in &simulated {
+        match s {
+            Source::Evo => {
+                config.evo.api_url = sim.evo_url().to_string();
+                config.evo.username = Some(creds.evo_user.clone());
+                config.evo.password = Some(Secret::new(creds.evo_password.clone()));
+                // The simulator does not throttle unless asked to; pacing at the real 40/min
+                // would only slow the demo down.
+                config.evo.requests_per_minute = 60_000;
+            }
+            Source::Pipedrive => {
+                config.pipedrive.api_url = Some(sim.pipedrive_url().to_string());
+                config.pipedrive.token_comercial =
+                    Some(Secret::new(creds.pipedrive_token_comercial.clone()));
+                config.pipedrive.token_expansao =
+                    Some(Secret::new(creds.pipedrive_token_expansao.clone()));
+            }
+            Source::Zendesk => {
+                config.zendesk.api_url = Some(sim.zendesk_url().to_string());
+                config.zendesk.email = Some(creds.zendesk_email.clone());
+                config.zendesk.api_token = Some(Secret::new(creds.zendesk_token.clone()));
+                options.zendesk.incremental_per_minute = 6_000;
+                options.zendesk.requests_per_minute = 6_000;
+            }
+        }
+    }
+    let names: Vec<&str> = simulated.iter().map(|s| s.as_str()).collect();
+    eprintln!(
+        "No credentials for {}: using the built-in API simulator (scale {sim_scale}).",
+        names.join(", ")
+    );
+    Ok(Resolved {
+        config,
+        options,
+        _sim: Some(sim),
+    })
+}

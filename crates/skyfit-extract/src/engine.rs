@@ -1,0 +1,648 @@
+//! The extraction engine: one entity's windows, run concurrently, page by page into bronze.
+//!
+//! Constraints:
+//! - One [`BronzeWriter`] per (entity, run) shared by the entity's window workers; the part
+//!   and manifest writes happen under its lock, between pages.
+//! - A window's checkpoint (the manifest's `cursor`) is a [`Checkpoint`]: the token of the
+//!   next page plus the watermark values seen so far. The writer only makes it durable once
+//!   the page's records are in a listed part, so `--resume` restarts right after the last
+//!   durable page: no record lost, none repeated.
+//! - A window that fails fails the entity and the run, naming window and page; nothing is
+//!   skipped. Sibling windows are cancelled; what they landed stays for `--resume`.
+//! - Adaptive windows: a window whose first page is full and that still has records at
+//!   `max_records` is split in two (recursively) before anything of it is written, so deep
+//!   offsets — where EVO answers 500 — are never needed.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+use skyfit_core::RunId;
+use skyfit_lake::{
+    BronzeWriter, EntityKey, LakeStore, Manifest, PageRef, PartLimits, RejectPosition, WindowStatus,
+};
+use tokio::sync::Mutex;
+
+use crate::error::{Error, Location, Result};
+use crate::http::{ApiClient, Counters, PageRequest};
+use crate::page::{Envelope, Page};
+use crate::rate::RateBudget;
+use crate::summary::{EntitySummary, PageEvent, ProgressSink};
+use crate::window::{Span, split};
+
+/// How an endpoint pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// `skip`/`take` (EVO); the window ends on a page shorter than `take`.
+    Offset { take: u64 },
+    /// Pipedrive v2: `cursor` = `additional_data.next_cursor`, with `limit`.
+    Cursor { limit: u64 },
+    /// Pipedrive v1: `start`/`limit`, `additional_data.pagination.next_start`.
+    Start { limit: u64 },
+    /// Zendesk cursor export: `start_time` first, then `cursor=after_cursor` until
+    /// `end_of_stream`.
+    ZendeskCursor { per_page: u64 },
+    /// Zendesk time-based export: `start_time` = the previous page's `end_time`.
+    ZendeskTime { per_page: u64 },
+    /// Follow absolute `next_page` links (Zendesk lists).
+    NextPage { per_page: u64 },
+    /// One request.
+    Single,
+}
+
+/// Adaptive splitting of date windows (EVO).
+#[derive(Debug, Clone)]
+pub struct SplitRule {
+    pub start_param: &'static str,
+    pub end_param: &'static str,
+    /// A window with a record at this offset is split.
+    pub max_records: u64,
+    pub min_span: chrono::Duration,
+}
+
+/// One endpoint of one entity.
+#[derive(Debug, Clone)]
+pub struct EntitySpec {
+    pub path: String,
+    pub envelope: Envelope,
+    pub paging: Paging,
+    /// Parameters sent on every request of the entity.
+    pub query: Vec<(String, String)>,
+    /// A second budget (Zendesk incremental exports).
+    pub extra_budget: Option<Arc<RateBudget>>,
+    pub split: Option<SplitRule>,
+}
+
+/// One unit of work.
+#[derive(Debug, Clone)]
+pub struct WindowSpec {
+    pub id: String,
+    pub range: Option<(String, String)>,
+    /// Parameters of the window's first request (filters, `start_time`).
+    pub query: Vec<(String, String)>,
+    pub span: Option<Span>,
+    /// Token of the first page (a stored Zendesk cursor).
+    pub first_token: Option<String>,
+}
+
+impl WindowSpec {
+    pub fn all() -> Self {
+        WindowSpec {
+            id: "all".into(),
+            range: None,
+            query: Vec::new(),
+            span: None,
+            first_token: None,
+        }
+    }
+}
+
+/// What a window stores as its manifest cursor.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    /// Token of the next page; `None` once the window has no more pages.
+    pub next: Option<String>,
+    /// Last non-null watermark cursor seen (Zendesk `after_cursor`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wm: Option<String>,
+    /// Last watermark time seen (Zendesk `end_time`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<i64>,
+}
+
+impl Checkpoint {
+    fn parse(s: Option<&str>) -> Checkpoint {
+        s.and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// What one window (or all of an entity's windows) yielded.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub wm: Option<String>,
+    pub end_time: Option<i64>,
+    pub splits: u64,
+}
+
+struct Step {
+    next: Option<String>,
+    wm: Option<String>,
+    end_time: Option<i64>,
+}
+
+impl Paging {
+    fn request(&self, spec: &EntitySpec, w: &WindowSpec, token: Option<&str>) -> PageRequest {
+        let mut req = PageRequest::new(spec.path.clone());
+        req.extra_budget = spec.extra_budget.clone();
+        req.query.extend(spec.query.iter().cloned());
+        let window_query = || w.query.iter().cloned();
+        match (self, token) {
+            (Paging::Offset { take }, t) => {
+                req.query.extend(window_query());
+                req = req.param("skip", t.unwrap_or("0")).param("take", take);
+            }
+            (Paging::Cursor { limit }, t) => {
+                req.query.extend(window_query());
+                req = req.param("limit", limit);
+                if let Some(c) = t {
+                    req = req.param("cursor", c);
+                }
+            }
+            (Paging::Start { limit }, t) => {
+                req.query.extend(window_query());
+                req = req.param("start", t.unwrap_or("0")).param("limit", limit);
+            }
+            (Paging::ZendeskCursor { per_page }, Some(c)) => {
+                req = req.param("cursor", c).param("per_page", per_page);
+            }
+            (Paging::ZendeskCursor { per_page }, None) => {
+                req.query.extend(window_query());
+                req = req.param("per_page", per_page);
+            }
+            (Paging::ZendeskTime { per_page }, t) => {
+                req.query
+                    .extend(window_query().filter(|(k, _)| t.is_none() || k != "start_time"));
+                if let Some(t) = t {
+                    req = req.param("start_time", t);
+                }
+                req = req.param("per_page", per_page);
+            }
+            (Paging::NextPage { .. }, Some(url)) => {
+                req = PageRequest::new(url);
+                req.extra_budget = spec.extra_budget.clone();
+            }
+            (Paging::NextPage { per_page }, None) => {
+                req.query.extend(window_query());
+                req = req.param("per_page", per_page);
+            }
+            (Paging::Single, _) => req.query.extend(window_query()),
+        }
+        req
+    }
+
+    fn step(&self, page: &Page, token: Option<&str>, at: &Location) -> Result<Step> {
+        let invalid = |reason: String| Error::InvalidResponse {
+            at: at.clone(),
+            reason,
+        };
+        let mut step = Step {
+            next: None,
+            wm: None,
+            end_time: None,
+        };
+        match self {
+            Paging::Offset { take } => {
+                let n = page.len() as u64;
+                if n >= *take && n > 0 {
+                    let skip: u64 = token.and_then(|t| t.parse().ok()).unwrap_or(0);
+                    step.next = Some((skip + n).to_string());
+                }
+            }
+            Paging::Cursor { .. } => {
+                step.next = page.meta_value("additional_data").and_then(|v| {
+                    v.get("next_cursor")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                });
+            }
+            Paging::Start { .. } => {
+                let pagination = page
+                    .meta_value("additional_data")
+                    .and_then(|v| v.get("pagination").cloned());
+                if let Some(p) = pagination
+                    && p.get("more_items_in_collection").and_then(Value::as_bool) == Some(true)
+                {
+                    let next = p.get("next_start").and_then(Value::as_u64).ok_or_else(|| {
+                        invalid("more_items_in_collection without next_start".into())
+                    })?;
+                    step.next = Some(next.to_string());
+                }
+            }
+            Paging::ZendeskCursor { .. } => {
+                let eos = page.meta::<bool>("end_of_stream").unwrap_or(false);
+                let after = page.meta::<String>("after_cursor");
+                step.wm = after.clone();
+                if !eos {
+                    step.next = Some(after.ok_or_else(|| {
+                        invalid("no after_cursor and end_of_stream is false".into())
+                    })?);
+                }
+            }
+            Paging::ZendeskTime { .. } => {
+                let eos = page.meta::<bool>("end_of_stream").unwrap_or(false);
+                let end_time = page.meta::<i64>("end_time");
+                step.end_time = end_time;
+                if !eos {
+                    let end = end_time
+                        .ok_or_else(|| invalid("no end_time and end_of_stream is false".into()))?;
+                    if token.and_then(|t| t.parse::<i64>().ok()) == Some(end) {
+                        return Err(invalid(format!(
+                            "end_time {end} does not advance (more than a page of records in one second)"
+                        )));
+                    }
+                    step.next = Some(end.to_string());
+                }
+            }
+            Paging::NextPage { .. } => {
+                step.next = page.meta::<String>("next_page");
+                if step.next.is_some() && step.next.as_deref() == token {
+                    return Err(invalid("next_page points to the same page".into()));
+                }
+            }
+            Paging::Single => {}
+        }
+        Ok(step)
+    }
+}
+
+/// Everything one entity's run needs.
+pub struct EntityRun<'a> {
+    pub key: EntityKey,
+    pub spec: EntitySpec,
+    pub windows: Vec<WindowSpec>,
+    pub client: Arc<ApiClient>,
+    pub lake: &'a LakeStore,
+    pub run_id: RunId,
+    pub resume: bool,
+    pub workers: usize,
+    pub limits: PartLimits,
+    pub progress: &'a dyn ProgressSink,
+}
+
+struct Worker<'a> {
+    key: &'a EntityKey,
+    spec: &'a EntitySpec,
+    client: &'a ApiClient,
+    writer: &'a Mutex<BronzeWriter>,
+    counters: &'a Counters,
+    progress: &'a dyn ProgressSink,
+    windows_done: AtomicU64,
+    windows_total: AtomicU64,
+}
+
+impl Worker<'_> {
+    fn loc(&self, window: &str) -> Location {
+        Location::new(self.key.source(), self.key.scope(), self.key.entity()).with_window(window)
+    }
+
+    fn lake_err(&self, window: &str, source: skyfit_lake::Error) -> Error {
+        Error::Lake {
+            at: self.loc(window),
+            source,
+        }
+    }
+
+    async fn fetch(&self, w: &WindowSpec, token: Option<&str>) -> Result<Page> {
+        let req = self.spec.paging.request(self.spec, w, token);
+        let at = self
+            .loc(&w.id)
+            .with_page(token.map_or_else(|| "first page".to_string(), page_label));
+        self.client
+            .get_page(&req, self.spec.envelope, &at, self.counters)
+            .await
+    }
+
+    /// Children of a window that is too big, or `None`.
+    async fn split_if_big(&self, w: &WindowSpec, first: &Page) -> Result<Option<Vec<WindowSpec>>> {
+        let (Some(rule), Some(span), Paging::Offset { take }) =
+            (&self.spec.split, w.span, self.spec.paging)
+        else {
+            return Ok(None);
+        };
+        if (first.len() as u64) < take || rule.max_records <= take {
+            return Ok(None);
+        }
+        let mut probe = self.spec.paging.request(self.spec, w, None);
+        probe.query.retain(|(k, _)| k != "skip" && k != "take");
+        probe = probe.param("skip", rule.max_records).param("take", 1);
+        let at = self
+            .loc(&w.id)
+            .with_page(format!("probe skip={}", rule.max_records));
+        let page = self
+            .client
+            .get_page(&probe, self.spec.envelope, &at, self.counters)
+            .await?;
+        if page.is_empty() {
+            return Ok(None);
+        }
+        let Some((a, b)) = split(span, rule.min_span) else {
+            tracing::warn!(window = %w.id, "Window is too big but cannot be split further.");
+            return Ok(None);
+        };
+        tracing::info!(entity = %self.key, window = %w.id, "Window too big; splitting it in two.");
+        let child = |s: Span| {
+            let (from, to) = s.query_bounds();
+            let mut query: Vec<(String, String)> = w
+                .query
+                .iter()
+                .filter(|(k, _)| k != rule.start_param && k != rule.end_param)
+                .cloned()
+                .collect();
+            query.push((rule.start_param.to_string(), from.clone()));
+            query.push((rule.end_param.to_string(), to.clone()));
+            WindowSpec {
+                id: s.id(),
+                range: Some((from, to)),
+                query,
+                span: Some(s),
+                first_token: None,
+            }
+        };
+        Ok(Some(vec![child(a), child(b)]))
+    }
+
+    async fn run_window(&self, w: WindowSpec) -> Result<Outcome> {
+        let state = self.writer.lock().await.manifest().window(&w.id).cloned();
+        let mut out = Outcome::default();
+        let (mut token, mut page_no) = match &state {
+            Some(s) => {
+                let ck = Checkpoint::parse(s.cursor.as_deref());
+                out.wm = ck.wm.clone();
+                out.end_time = ck.end_time;
+                let ended = s.last_page.is_some() && ck.next.is_none();
+                if s.status == WindowStatus::Complete || ended {
+                    let mut wr = self.writer.lock().await;
+                    wr.begin_window(&w.id, w.range.clone());
+                    wr.complete_window(&w.id)
+                        .map_err(|e| self.lake_err(&w.id, e))?;
+                    self.window_done();
+                    return Ok(out);
+                }
+                match s.last_page {
+                    Some(p) => (ck.next, p + 1),
+                    None => (w.first_token.clone(), 0),
+                }
+            }
+            None => (w.first_token.clone(), 0),
+        };
+        let mut held = None;
+        if state.is_none() && self.spec.split.is_some() {
+            let first = self.fetch(&w, token.as_deref()).await?;
+            if let Some(children) = self.split_if_big(&w, &first).await? {
+                self.windows_total.fetch_add(1, Ordering::Relaxed);
+                out.splits += 1;
+                for c in children {
+                    let o = Box::pin(self.run_window(c)).await?;
+                    out.splits += o.splits;
+                }
+                self.window_done();
+                return Ok(out);
+            }
+            held = Some(first);
+        }
+        self.writer
+            .lock()
+            .await
+            .begin_window(&w.id, w.range.clone());
+        // Zendesk's time export repeats the records of the last second of a page at the top
+        // of the next one (`start_time = end_time` is inclusive); land each version once.
+        let mut previous: HashSet<(u64, String)> = HashSet::new();
+        loop {
+            let mut page = match held.take() {
+                Some(p) => p,
+                None => self.fetch(&w, token.as_deref()).await?,
+            };
+            if matches!(self.spec.paging, Paging::ZendeskTime { .. }) {
+                previous = drop_repeats(&mut page, &previous);
+            }
+            let at = self.loc(&w.id).with_page(
+                token
+                    .as_deref()
+                    .map_or_else(|| "first page".to_string(), page_label),
+            );
+            let step = self.spec.paging.step(&page, token.as_deref(), &at)?;
+            if step.wm.is_some() {
+                out.wm = step.wm.clone();
+            }
+            if step.end_time.is_some() {
+                out.end_time = step.end_time;
+            }
+            let ck = Checkpoint {
+                next: step.next.clone(),
+                wm: out.wm.clone(),
+                end_time: out.end_time,
+            };
+            self.write(&w, page_no, token.as_deref(), &ck, &page)
+                .await?;
+            match step.next {
+                Some(next) => {
+                    token = Some(next);
+                    page_no += 1;
+                }
+                None => break,
+            }
+        }
+        self.writer
+            .lock()
+            .await
+            .complete_window(&w.id)
+            .map_err(|e| self.lake_err(&w.id, e))?;
+        self.window_done();
+        Ok(out)
+    }
+
+    fn window_done(&self) {
+        self.windows_done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    async fn write(
+        &self,
+        w: &WindowSpec,
+        page_no: u64,
+        token: Option<&str>,
+        ck: &Checkpoint,
+        page: &Page,
+    ) -> Result<()> {
+        let ck_text = serde_json::to_string(ck).unwrap_or_default();
+        let mut records: Vec<&str> = Vec::with_capacity(page.records.len());
+        let mut not_utf8 = Vec::new();
+        for (i, r) in page.records.iter().enumerate() {
+            match std::str::from_utf8(&page.body[r.clone()]) {
+                Ok(s) => records.push(s),
+                Err(e) => not_utf8.push((i, e.to_string())),
+            }
+        }
+        let position = |index: usize| RejectPosition {
+            window: Some(w.id.clone()),
+            page: Some(page_no),
+            index: Some(index as u64),
+            cursor: token.map(str::to_string),
+        };
+        let mut wr = self.writer.lock().await;
+        for bad in &page.bad {
+            wr.reject(position(bad.index), &bad.reason, &bad.bytes);
+        }
+        for (i, reason) in &not_utf8 {
+            wr.reject(position(*i), reason, &page.body[page.records[*i].clone()]);
+        }
+        let pushed = wr
+            .write_page(
+                &PageRef {
+                    window: &w.id,
+                    page: page_no,
+                    cursor: Some(&ck_text),
+                },
+                records,
+            )
+            .await
+            .map_err(|e| self.lake_err(&w.id, e))?;
+        drop(wr);
+        self.progress.page(&PageEvent {
+            source: self.key.source(),
+            scope: self.key.scope(),
+            entity: self.key.entity(),
+            window: &w.id,
+            records: pushed.accepted,
+            rejects: pushed.rejected + (page.bad.len() + not_utf8.len()) as u64,
+            windows_done: self.windows_done.load(Ordering::Relaxed),
+            windows_total: self.windows_total.load(Ordering::Relaxed),
+        });
+        Ok(())
+    }
+}
+
+/// Removes records whose `(id, updated_at)` was on the previous page; returns this page's keys.
+fn drop_repeats(page: &mut Page, previous: &HashSet<(u64, String)>) -> HashSet<(u64, String)> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        id: u64,
+        #[serde(default)]
+        updated_at: Option<String>,
+    }
+    let mut keys = HashSet::new();
+    let body = page.body.clone();
+    page.records.retain(|r| {
+        let Ok(v) = serde_json::from_slice::<Version>(&body[r.clone()]) else {
+            return true;
+        };
+        let key = (v.id, v.updated_at.unwrap_or_default());
+        let repeat = previous.contains(&key);
+        keys.insert(key);
+        !repeat
+    });
+    keys
+}
+
+/// A short label of a page token for messages (`skip=2000`, `cursor=…`).
+fn page_label(token: &str) -> String {
+    if token.starts_with("http") {
+        format!("next_page={token}")
+    } else if token.bytes().all(|b| b.is_ascii_digit()) {
+        format!("offset={token}")
+    } else {
+        format!("cursor={token}")
+    }
+}
+
+/// Result of one entity's run.
+pub struct EntityResult {
+    pub manifest: Manifest,
+    pub outcome: Outcome,
+    pub summary: EntitySummary,
+}
+
+/// Runs one entity to completion (or failure), writing bronze and the manifest.
+pub async fn run_entity(run: EntityRun<'_>) -> Result<EntityResult> {
+    let started = std::time::Instant::now();
+    let at = Location::new(run.key.source(), run.key.scope(), run.key.entity());
+    let lake_err = |source| Error::Lake {
+        at: at.clone(),
+        source,
+    };
+    let builder = BronzeWriter::builder(run.lake, run.key.clone(), run.run_id.clone())
+        .with_limits(run.limits);
+    let writer = if run.resume {
+        builder.open().await.map_err(lake_err)?
+    } else {
+        builder.create().await.map_err(lake_err)?
+    };
+    let writer = Mutex::new(writer);
+    let counters = Counters::default();
+    let windows_total = run.windows.len() as u64;
+    run.progress.entity_started(
+        run.key.source(),
+        run.key.scope(),
+        run.key.entity(),
+        windows_total,
+    );
+    let worker = Worker {
+        key: &run.key,
+        spec: &run.spec,
+        client: &run.client,
+        writer: &writer,
+        counters: &counters,
+        progress: run.progress,
+        windows_done: AtomicU64::new(0),
+        windows_total: AtomicU64::new(windows_total),
+    };
+    let result: Result<Vec<Outcome>> = futures::stream::iter(run.windows)
+        .map(|w| worker.run_window(w))
+        .buffered(run.workers.max(1))
+        .try_collect()
+        .await;
+    let writer = writer.into_inner();
+    let mut summary = EntitySummary {
+        source: Some(run.key.source()),
+        scope: run.key.scope().map(str::to_string),
+        entity: run.key.entity().to_string(),
+        run_id: Some(run.run_id.clone()),
+        ..Default::default()
+    };
+    summary.add_counters(&counters);
+    match result {
+        Ok(outcomes) => {
+            let manifest = writer.finish().await.map_err(lake_err)?;
+            // Windows are in request order, so the last one carries the latest watermark.
+            let mut outcome = Outcome::default();
+            for o in outcomes {
+                outcome.splits += o.splits;
+                if o.wm.is_some() {
+                    outcome.wm = o.wm;
+                }
+                if o.end_time.is_some() {
+                    outcome.end_time = o.end_time;
+                }
+            }
+            fill(&mut summary, &manifest, started, &outcome);
+            summary.status = "complete".into();
+            run.progress.entity_finished(&summary);
+            Ok(EntityResult {
+                manifest,
+                outcome,
+                summary,
+            })
+        }
+        Err(error) => {
+            let mut writer = writer;
+            if let Some(loc) = error.location()
+                && !loc.window.is_empty()
+            {
+                let _ = writer.fail_window(&loc.window, &error.to_string());
+            }
+            let message = error.to_string();
+            match writer.fail(&message).await {
+                Ok(m) => fill(&mut summary, &m, started, &Outcome::default()),
+                Err(e) => {
+                    tracing::warn!(entity = %run.key, error = %e, "Could not mark the run failed.")
+                }
+            }
+            summary.status = "failed".into();
+            summary.error = Some(message);
+            run.progress.entity_finished(&summary);
+            tracing::error!(entity = %run.key, error = %error, "Extraction failed.");
+            Err(error)
+        }
+    }
+}
+
+fn fill(s: &mut EntitySummary, m: &Manifest, started: std::time::Instant, o: &Outcome) {
+    s.records = m.records;
+    s.rejects = m.rejects;
+    s.pages = m.windows.iter().map(|w| w.pages).sum();
+    s.windows = m.windows.len() as u64;
+    s.windows_split = o.splits;
+    s.duration_secs = started.elapsed().as_secs_f64();
+}

@@ -1,0 +1,342 @@
+//! The extractors of SkyFit Lake: EVO, Pipedrive and Zendesk into the bronze lake.
+//!
+//! [`extract`] runs one source: it plans each requested entity (endpoint, paging, windows,
+//! watermark), runs the entity's windows concurrently under the API account's one shared
+//! [`rate::RateBudget`], and lands every page's records — the API's own bytes — through a
+//! [`skyfit_lake::BronzeWriter`]. Then it advances the entity's watermark under `_meta/`.
+//!
+//! Guarantees:
+//! - **Lossless or failed.** A page that keeps failing fails the run with its entity, window
+//!   and page in the message; nothing is skipped. A malformed record inside a page goes to
+//!   `_rejects/` with its position and reason while the page's good records land.
+//! - **Resumable.** With `resume`, a run continues from the manifest's last durable page per
+//!   window and yields the same bronze record set as an uninterrupted run.
+//! - **Incremental by default.** Watermarks per source/scope/entity with an overlap; `full`
+//!   and `since/until` override them. A stored cursor is never replaced by null.
+//! - **Secrets stay secret.** Credentials only travel in auth headers; errors name the
+//!   environment variable to check.
+//!
+//! Layout: [`http`] (auth, retries, classification), [`rate`] (token buckets, pacing),
+//! [`page`] (records as raw bytes), [`window`] (date windows), [`engine`] (windows → bronze),
+//! [`sources`] (one directory per API, one registry function).
+
+// Errors carry their full location (source, scope, entity, window, page) by design; they are
+// rare and never on a hot path, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+pub mod engine;
+pub mod error;
+pub mod http;
+pub mod options;
+pub mod page;
+pub mod rate;
+pub mod sources;
+pub mod summary;
+pub mod window;
+
+use chrono::{NaiveDate, Utc};
+use serde_json::Value;
+use skyfit_core::{Config, RunId, Source};
+use skyfit_lake::{EntityKey, LakeStore, RunRef, Watermark};
+
+pub use error::{Error, ErrorClass, Location, Result};
+pub use http::RetryPolicy;
+pub use options::{EvoOptions, ExtractOptions, PipedriveOptions, ZendeskOptions};
+pub use summary::{
+    CountingProgress, EntitySummary, NoProgress, PageEvent, ProgressSink, RunSummary,
+};
+
+use crate::engine::{EntityRun, run_entity};
+use crate::sources::{PlanRequest, WatermarkPlan};
+
+/// What to extract.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExtractRequest {
+    pub source: Source,
+    /// Entity names; empty means every entity of the source.
+    pub entities: Vec<String>,
+    /// First day (inclusive) instead of the watermark.
+    pub since: Option<NaiveDate>,
+    /// Last day (inclusive); default: the day the run started.
+    pub until: Option<NaiveDate>,
+    /// Ignore watermarks and extract the whole history.
+    pub full: bool,
+    /// Continue an interrupted run (`run_id`, or the latest incomplete run of the source).
+    pub resume: bool,
+    /// The run id; default: now (or the run being resumed).
+    pub run_id: Option<RunId>,
+}
+
+impl ExtractRequest {
+    /// Every entity of `source`, incrementally, as a new run.
+    pub fn new(source: Source) -> Self {
+        ExtractRequest {
+            source,
+            entities: Vec::new(),
+            since: None,
+            until: None,
+            full: false,
+            resume: false,
+            run_id: None,
+        }
+    }
+
+    pub fn with_entities<S: Into<String>>(mut self, entities: impl IntoIterator<Item = S>) -> Self {
+        self.entities = entities.into_iter().map(Into::into).collect();
+        self
+    }
+
+    pub fn with_range(mut self, since: Option<NaiveDate>, until: Option<NaiveDate>) -> Self {
+        self.since = since;
+        self.until = until;
+        self
+    }
+
+    pub fn with_full(mut self, full: bool) -> Self {
+        self.full = full;
+        self
+    }
+
+    pub fn with_resume(mut self, resume: bool) -> Self {
+        self.resume = resume;
+        self
+    }
+
+    pub fn with_run_id(mut self, run_id: RunId) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+}
+
+/// The entities a source offers, in the order `extract` runs them.
+pub fn source_entities(source: Source) -> &'static [&'static str] {
+    sources::entities(source)
+}
+
+/// Extracts one source into the bronze lake; see the crate docs for the guarantees.
+///
+/// Entities run one after another (each with concurrent windows). The first entity that fails
+/// stops the run with its error; its manifest is marked failed and keeps what landed, so the
+/// same request with `resume` continues it. Auth failures stop at the first request.
+pub async fn extract(
+    req: &ExtractRequest,
+    config: &Config,
+    opts: &ExtractOptions,
+    lake: &LakeStore,
+    progress: &dyn ProgressSink,
+) -> Result<RunSummary> {
+    let started_at = Utc::now();
+    let run_id = match (&req.run_id, req.resume) {
+        (Some(id), _) => id.clone(),
+        (None, true) => latest_incomplete_run(req, config, lake).await?,
+        (None, false) => RunId::now(),
+    };
+    let mut run_id = run_id;
+    let plans = loop {
+        let plan_req = PlanRequest {
+            entities: &req.entities,
+            since: req.since,
+            until: req.until,
+            full: req.full,
+            run_id: &run_id,
+        };
+        let plans = sources::plan(req.source, &plan_req, config, opts, lake).await?;
+        // Run ids have one-second resolution: a new run never reuses an existing run's id.
+        if req.resume || req.run_id.is_some() || !any_run_exists(lake, &plans, &run_id).await? {
+            break plans;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        run_id = RunId::now();
+    };
+    tracing::info!(
+        source = %req.source, run_id = %run_id, entities = plans.len(), resume = req.resume,
+        "Extraction started."
+    );
+    let mut summary = RunSummary {
+        source: req.source,
+        run_id: run_id.clone(),
+        started_at,
+        finished_at: started_at,
+        entities: Vec::new(),
+    };
+    for plan in plans {
+        let run_ref = RunRef::new(plan.key.clone(), run_id.clone());
+        if req.resume {
+            let manifest = lake
+                .read_manifest(&run_ref)
+                .await
+                .map_err(|e| Error::Lake {
+                    at: Location::new(plan.key.source(), plan.key.scope(), plan.key.entity()),
+                    source: e,
+                })?;
+            if let Some(m) = manifest.filter(|m| m.is_complete()) {
+                tracing::info!(entity = %plan.key, "Already complete; nothing to resume.");
+                let s = EntitySummary {
+                    source: Some(plan.key.source()),
+                    scope: plan.key.scope().map(str::to_string),
+                    entity: plan.key.entity().to_string(),
+                    run_id: Some(run_id.clone()),
+                    status: "skipped".into(),
+                    records: m.records,
+                    rejects: m.rejects,
+                    pages: m.windows.iter().map(|w| w.pages).sum(),
+                    windows: m.windows.len() as u64,
+                    ..Default::default()
+                };
+                progress.entity_finished(&s);
+                summary.entities.push(s);
+                continue;
+            }
+        }
+        let key = plan.key.clone();
+        let watermark_plan = plan.watermark.clone();
+        let (since, until) = (plan.since.clone(), plan.until.clone());
+        let result = run_entity(EntityRun {
+            key: plan.key,
+            spec: plan.spec,
+            windows: plan.windows,
+            client: plan.client,
+            lake,
+            run_id: run_id.clone(),
+            resume: req.resume,
+            workers: opts.workers,
+            limits: opts.part_limits,
+            progress,
+        })
+        .await?;
+        advance_watermark(
+            lake,
+            &key,
+            &watermark_plan,
+            &result.outcome,
+            &run_id,
+            req.full,
+        )
+        .await?;
+        let mut s = result.summary;
+        s.since = since;
+        s.until = until;
+        tracing::info!(
+            entity = %key, records = s.records, pages = s.pages, rejects = s.rejects,
+            retries = s.retries, throttled = s.throttled, secs = s.duration_secs,
+            "Entity extracted."
+        );
+        summary.entities.push(s);
+    }
+    summary.finished_at = Utc::now();
+    Ok(summary)
+}
+
+async fn any_run_exists(
+    lake: &LakeStore,
+    plans: &[sources::EntityPlan],
+    run_id: &RunId,
+) -> Result<bool> {
+    for p in plans {
+        let run = RunRef::new(p.key.clone(), run_id.clone());
+        let m = lake.read_manifest(&run).await.map_err(|e| Error::Lake {
+            at: Location::new(p.key.source(), p.key.scope(), p.key.entity()),
+            source: e,
+        })?;
+        if m.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+async fn advance_watermark(
+    lake: &LakeStore,
+    key: &EntityKey,
+    plan: &WatermarkPlan,
+    outcome: &engine::Outcome,
+    run_id: &RunId,
+    full: bool,
+) -> Result<()> {
+    let lake_err = |e| Error::Lake {
+        at: Location::new(key.source(), key.scope(), key.entity()),
+        source: e,
+    };
+    let mut wm = Watermark {
+        run_id: Some(run_id.clone()),
+        ..Default::default()
+    };
+    match plan {
+        WatermarkPlan::None => {
+            wm.last_successful_until = Some(run_id.started_at());
+        }
+        WatermarkPlan::Until(t) => {
+            let stored = sources::watermark(lake, key)
+                .await?
+                .and_then(|w| w.last_successful_until);
+            // A backfill of an old range must not move the watermark back.
+            if !full && stored.is_some_and(|s| s >= *t) {
+                return Ok(());
+            }
+            wm.last_successful_until = Some(*t);
+        }
+        WatermarkPlan::Cursor => {
+            // `None` leaves the stored cursor in place (the lake merges, never nulls).
+            wm.cursor = outcome.wm.clone();
+        }
+        WatermarkPlan::EndTime => {
+            if let Some(t) = outcome.end_time {
+                wm.extra.insert("next_start_time".into(), Value::from(t));
+            }
+        }
+    }
+    lake.put_watermark(key, wm).await.map_err(lake_err)?;
+    Ok(())
+}
+
+/// The newest run of the request's entities whose manifest is not complete.
+async fn latest_incomplete_run(
+    req: &ExtractRequest,
+    config: &Config,
+    lake: &LakeStore,
+) -> Result<RunId> {
+    let scopes: Vec<Option<&str>> = match req.source {
+        Source::Evo => vec![None],
+        Source::Pipedrive => config
+            .pipedrive
+            .scopes()
+            .iter()
+            .map(|(s, _)| Some(*s))
+            .collect(),
+        Source::Zendesk => vec![Some(sources::zendesk::SCOPE)],
+    };
+    let entities: Vec<&str> = if req.entities.is_empty() {
+        source_entities(req.source).to_vec()
+    } else {
+        req.entities.iter().map(String::as_str).collect()
+    };
+    let mut best: Option<RunId> = None;
+    for scope in scopes {
+        for entity in &entities {
+            let key = sources::key(req.source, scope, entity)?;
+            let at = Location::new(req.source, scope, entity);
+            let runs = lake.list_runs(&key).await.map_err(|e| Error::Lake {
+                at: at.clone(),
+                source: e,
+            })?;
+            for run in runs {
+                let m = lake.read_manifest(&run).await.map_err(|e| Error::Lake {
+                    at: at.clone(),
+                    source: e,
+                })?;
+                if m.is_some_and(|m| !m.is_complete())
+                    && best.as_ref().is_none_or(|b| run.run_id > *b)
+                {
+                    best = Some(run.run_id.clone());
+                }
+            }
+        }
+    }
+    best.ok_or_else(|| Error::Resume {
+        at: Location {
+            source: Some(req.source),
+            ..Default::default()
+        },
+        reason: "no interrupted run found; start a new one without --resume".into(),
+    })
+}

@@ -1,0 +1,154 @@
+//! What a run reports: progress events while it runs, a serialisable summary at the end.
+//!
+//! The summary is the machine-readable record for the run ledger (`meta.pipeline_runs`); the
+//! progress sink lets the CLI draw bars (records, pages, rate, ETA) without this crate knowing
+//! about terminals.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use skyfit_core::{RunId, Source};
+
+use crate::http::Counters;
+
+/// Counts of one entity in one run.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EntitySummary {
+    pub source: Option<Source>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    pub entity: String,
+    pub run_id: Option<RunId>,
+    /// `complete`, `failed`, or `skipped` (already complete when resuming).
+    pub status: String,
+    /// Records landed in bronze by this run (all runs of the manifest when resumed).
+    pub records: u64,
+    pub pages: u64,
+    /// Records sent to `_rejects/`.
+    pub rejects: u64,
+    pub windows: u64,
+    /// Windows split because they were too big.
+    pub windows_split: u64,
+    pub requests: u64,
+    pub retries: u64,
+    /// HTTP 429 answers.
+    pub throttled: u64,
+    pub server_errors: u64,
+    pub network_errors: u64,
+    /// Bodies that were not valid JSON (truncations, malformed records).
+    pub invalid_bodies: u64,
+    pub duration_secs: f64,
+    /// The extracted range, as the watermark records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl EntitySummary {
+    pub(crate) fn add_counters(&mut self, c: &Counters) {
+        self.requests = Counters::get(&c.requests);
+        self.retries = Counters::get(&c.retries);
+        self.throttled = Counters::get(&c.throttled);
+        self.server_errors = Counters::get(&c.server_errors);
+        self.network_errors = Counters::get(&c.network_errors);
+        self.invalid_bodies = Counters::get(&c.invalid_bodies);
+    }
+}
+
+/// The result of one `extract` call.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunSummary {
+    pub source: Source,
+    pub run_id: RunId,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub entities: Vec<EntitySummary>,
+}
+
+impl RunSummary {
+    pub fn records(&self) -> u64 {
+        self.entities.iter().map(|e| e.records).sum()
+    }
+
+    pub fn rejects(&self) -> u64 {
+        self.entities.iter().map(|e| e.rejects).sum()
+    }
+
+    pub fn entity(&self, scope: Option<&str>, entity: &str) -> Option<&EntitySummary> {
+        self.entities
+            .iter()
+            .find(|e| e.entity == entity && e.scope.as_deref() == scope)
+    }
+
+    /// A one-screen table for the terminal.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "{} run {} ({:.1}s)\n{:<28} {:>10} {:>7} {:>7} {:>7} {:>6} {:>8}  status\n",
+            self.source,
+            self.run_id,
+            (self.finished_at - self.started_at).num_milliseconds() as f64 / 1000.0,
+            "entity",
+            "records",
+            "pages",
+            "rejects",
+            "retries",
+            "429s",
+            "secs"
+        );
+        for e in &self.entities {
+            let name = match &e.scope {
+                Some(s) => format!("{s}/{}", e.entity),
+                None => e.entity.clone(),
+            };
+            out.push_str(&format!(
+                "{name:<28} {:>10} {:>7} {:>7} {:>7} {:>6} {:>8.1}  {}\n",
+                e.records, e.pages, e.rejects, e.retries, e.throttled, e.duration_secs, e.status
+            ));
+        }
+        out
+    }
+}
+
+/// One page landed.
+#[derive(Debug, Clone)]
+pub struct PageEvent<'a> {
+    pub source: Source,
+    pub scope: Option<&'a str>,
+    pub entity: &'a str,
+    pub window: &'a str,
+    pub records: u64,
+    pub rejects: u64,
+    /// Windows of the entity finished so far and in total (for an ETA).
+    pub windows_done: u64,
+    pub windows_total: u64,
+}
+
+/// Receives progress; every method has a no-op default. Called from worker tasks.
+pub trait ProgressSink: Send + Sync {
+    fn entity_started(&self, _source: Source, _scope: Option<&str>, _entity: &str, _windows: u64) {}
+    fn page(&self, _event: &PageEvent<'_>) {}
+    fn entity_finished(&self, _summary: &EntitySummary) {}
+}
+
+/// Ignores progress.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl ProgressSink for NoProgress {}
+
+/// Counts pages and records (tests, simple logs).
+#[derive(Debug, Default)]
+pub struct CountingProgress {
+    pub pages: AtomicU64,
+    pub records: AtomicU64,
+}
+
+impl ProgressSink for CountingProgress {
+    fn page(&self, e: &PageEvent<'_>) {
+        self.pages.fetch_add(1, Ordering::Relaxed);
+        self.records.fetch_add(e.records, Ordering::Relaxed);
+    }
+}

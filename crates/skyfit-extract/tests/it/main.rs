@@ -1,0 +1,7 @@
+//! Integration tests of the extractors: the real client code against the API simulator on an
+//! ephemeral port, landing in a temp-dir lake.
+
+mod common;
+mod evo;
+mod pipedrive;
+mod zendesk;
