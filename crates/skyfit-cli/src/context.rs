@@ -74,10 +74,10 @@ impl Context {
         if let Some(e) = &l.azure_endpoint {
             azure.endpoint = Some(e.clone());
         }
-        Ok(LakeStore::builder(url)
+        LakeStore::builder(url)
             .with_azure(azure)
             .build()
-            .context("opening the lake (lake.url)")?)
+            .context("opening the lake (lake.url)")
     }
 
     /// A connected, migrated client.

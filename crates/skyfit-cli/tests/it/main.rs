@@ -2,4 +2,5 @@
 
 mod config;
 mod db;
+mod nightly;
 mod support;
