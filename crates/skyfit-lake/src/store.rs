@@ -146,6 +146,30 @@ impl LakeStore {
         &self.url
     }
 
+    /// Writes, reads back and deletes a small object under `_meta/_doctor/`: proves the lake
+    /// is reachable and writable with the configured credentials.
+    pub async fn check_writable(&self) -> Result<()> {
+        let path = Path::from(format!("_meta/_doctor/probe-{}", std::process::id()));
+        let body = Bytes::from_static(b"skyfit doctor probe");
+        self.put(&path, body.clone()).await?;
+        let back = self.get(&path).await?;
+        self.store
+            .delete(&path)
+            .await
+            .map_err(|e| Error::store("delete", &path, e))?;
+        if back != body {
+            return Err(Error::store(
+                "get",
+                &path,
+                object_store::Error::Generic {
+                    store: "lake",
+                    source: "read back different bytes".into(),
+                },
+            ));
+        }
+        Ok(())
+    }
+
     /// Replace the object at `path` in one atomic put.
     pub(crate) async fn put(&self, path: &Path, bytes: Bytes) -> Result<()> {
         self.store

@@ -54,7 +54,9 @@ pub async fn run(g: &GlobalArgs) -> Result<ExitCode> {
         config,
         queries: g.queries.clone(),
     };
+    lake(&mut r, &ctx).await;
     database(&mut r, &ctx).await;
+    apis(&mut r, &ctx.config).await;
     if r.failures == 0 {
         println!("\nAll checks passed.");
         Ok(ExitCode::SUCCESS)
@@ -94,6 +96,83 @@ fn sources(r: &Report, c: &Config) {
             "Zendesk",
             "no ZENDESK_EMAIL/ZENDESK_API_TOKEN: the simulator stands in",
         ),
+    }
+}
+
+async fn lake(r: &mut Report, ctx: &Context) {
+    let lake = match ctx.lake() {
+        Ok(l) => l,
+        Err(e) => {
+            return r.fail(
+                "lake",
+                format!("{e:#}. Check lake.url (SKYFIT_LAKE_URL) and the Azure settings"),
+            );
+        }
+    };
+    match lake.check_writable().await {
+        Ok(()) => r.ok("lake", format!("{} (write, read, delete)", lake.url())),
+        Err(e) => r.fail(
+            "lake",
+            format!("{e}. Check the lake URL and its credentials (AZURE_STORAGE_KEY / SAS)"),
+        ),
+    }
+}
+
+/// One authenticated request per configured API; a source without credentials uses the simulator.
+async fn apis(r: &mut Report, c: &Config) {
+    let http = match reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .build()
+    {
+        Ok(h) => h,
+        Err(e) => return r.fail("APIs", e),
+    };
+    if let Some((user, pass)) = c.evo.credentials() {
+        let req = http
+            .get(format!(
+                "{}/api/v2/members",
+                c.evo.api_url.trim_end_matches('/')
+            ))
+            .query(&[("take", "1")])
+            .basic_auth(user, Some(pass.expose()));
+        probe(r, "EVO API", req, "EVO_USERNAME / EVO_PASSWORD").await;
+    }
+    if let Some(base) = c.pipedrive.base_url() {
+        for (scope, token) in c.pipedrive.scopes() {
+            let req = http
+                .get(format!("{}/api/v1/users/me", base.trim_end_matches('/')))
+                .header("x-api-token", token.expose());
+            let var = format!("PIPEDRIVE_TOKEN_{}", scope.to_ascii_uppercase());
+            probe(r, &format!("Pipedrive API ({scope})"), req, &var).await;
+        }
+    }
+    if let (Some(base), Some((email, token))) = (c.zendesk.base_url(), c.zendesk.credentials()) {
+        let req = http
+            .get(format!(
+                "{}/api/v2/users/me.json",
+                base.trim_end_matches('/')
+            ))
+            .basic_auth(format!("{email}/token"), Some(token.expose()));
+        probe(r, "Zendesk API", req, "ZENDESK_EMAIL / ZENDESK_API_TOKEN").await;
+    }
+}
+
+async fn probe(r: &mut Report, what: &str, req: reqwest::RequestBuilder, credential: &str) {
+    match req.send().await {
+        Ok(resp) if resp.status().is_success() => r.ok(
+            what,
+            format!("reachable, credentials accepted ({})", resp.status()),
+        ),
+        Ok(resp) if resp.status() == 401 || resp.status() == 403 => r.fail(
+            what,
+            format!(
+                "the API refused the credentials ({}): check {credential}",
+                resp.status()
+            ),
+        ),
+        Ok(resp) => r.note(what, format!("reachable, answered {}", resp.status())),
+        // reqwest's error text holds the URL, never headers or passwords.
+        Err(e) => r.fail(what, format!("unreachable: {e}")),
     }
 }
 

@@ -97,3 +97,40 @@ async fn secrets_never_appear_in_verbose_logs_or_errors() {
         .await
         .ok();
 }
+
+/// `doctor` checks the lake and, for a configured API, that it answers and takes the credentials.
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_checks_lake_database_and_api_credentials() {
+    use skyfit_api_sim::{Scale, SimConfig, Simulator};
+    let sim = Simulator::start(
+        SimConfig::new(1, Scale::tiny()),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let db = TestDb::empty().await;
+    let dir = tempfile::tempdir().unwrap();
+    let doctor = |password: &str| {
+        skyfit(dir.path())
+            .args(["doctor"])
+            .env("DATABASE_URL", db.url())
+            .env("EVO_API_URL", sim.evo_url())
+            .env("EVO_USERNAME", &sim.credentials().evo_user)
+            .env("EVO_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let good = doctor(&sim.credentials().evo_password.clone());
+    let t = text(&good);
+    assert!(good.status.success(), "{t}");
+    assert!(t.contains("ok    lake"), "{t}");
+    assert!(
+        t.contains("ok    EVO API: reachable, credentials accepted"),
+        "{t}"
+    );
+    let bad = doctor("not-the-password-313");
+    let t = text(&bad);
+    assert!(!bad.status.success(), "{t}");
+    assert!(t.contains("FAIL  EVO API: the API refused the credentials (401 Unauthorized): check EVO_USERNAME / EVO_PASSWORD"), "{t}");
+    assert!(!t.contains("not-the-password-313"), "{t}");
+}
