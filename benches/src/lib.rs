@@ -1,6 +1,14 @@
-//! Realistic synthetic data for SkyFit Lake's criterion benches (`benches/*.rs`).
+//! Realistic data and harnesses for SkyFit Lake's benchmarks.
 //!
-//! Generation is deterministic (a fixed-seed LCG) and allocation-light, so bench
-//! setup stays short even at a million rows.
+//! * [`entries`]: typed `core.evo_entries` batches for the encoder benches (a fixed-seed LCG,
+//!   allocation-light, so setup stays short even at a million rows).
+//! * [`e2e`]: `skyfit bench entries` — a bronze lake of N entries loaded into stg and core,
+//!   beside PostgreSQL's own server-side binary COPY of the same rows (the hardware limit).
+//! * [`rss`]: peak resident memory of the process.
 
+pub mod e2e;
 pub mod entries;
+pub mod error;
+pub mod rss;
+
+pub use error::{Error, Result};

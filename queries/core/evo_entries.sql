@@ -12,7 +12,9 @@
 -- A configurable source time zone comes later. Values that do not convert become NULL.
 WITH src AS (
     SELECT
-        CASE WHEN "date" IS NOT NULL AND "date" <> '' THEN evo_entry_id(_raw) END AS entry_id,
+        -- _entry_id is the key computed when the part was written (bronze schema v2); parts
+        -- written before it read NULL there and are keyed by parsing _raw (the same algorithm).
+        CASE WHEN "date" IS NOT NULL AND "date" <> '' THEN COALESCE(_entry_id, evo_entry_id(_raw)) END AS entry_id,
         arrow_cast(TRY_CAST("date" AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS entry_date,
         _raw, _line, _source_file, _run_id, _ingestion_date, _scope,
         "dateTurn", "timeZone", "idMember", "nameMember", "idProspect", "nameProspect", "idEmployee",

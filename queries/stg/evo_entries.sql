@@ -10,7 +10,9 @@
 -- Partitioning: stg_evo.entries_raw is partitioned by year of entry_date (plus DEFAULT).
 WITH src AS (
     SELECT
-        CASE WHEN "date" IS NOT NULL AND "date" <> '' THEN evo_entry_id(_raw) END AS entry_id,
+        -- _entry_id is the key computed when the part was written (bronze schema v2); parts
+        -- written before it read NULL there and are keyed by parsing _raw (the same algorithm).
+        CASE WHEN "date" IS NOT NULL AND "date" <> '' THEN COALESCE(_entry_id, evo_entry_id(_raw)) END AS entry_id,
         arrow_cast(TRY_CAST("date" AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS entry_date,
         _raw, _line, _source_file, _run_id, _ingestion_date, _scope
     FROM bronze.evo_entries

@@ -91,6 +91,15 @@ skyfit extract pipedrive deals persons\n  skyfit extract zendesk --full\n  skyfi
     /// Check configuration, lake, database and API reachability, and say what is wrong.
     #[command(after_help = "Example:\n  skyfit doctor")]
     Doctor,
+    /// Generate docs/catalog.md: every core table, its columns, types, descriptions and
+    /// lineage to bronze.
+    #[command(
+        after_help = "Examples:\n  skyfit docs\n  skyfit docs --types query --output /tmp/catalog.md"
+    )]
+    Docs(DocsArgs),
+    /// Benchmarks: the EVO entries path end to end beside PostgreSQL's own COPY.
+    #[command(subcommand)]
+    Bench(BenchCommand),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -124,12 +133,20 @@ pub struct ExtractArgs {
     /// Backfill up to this date (YYYY-MM-DD, inclusive).
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
-    /// Continue the last incomplete run from its last completed page.
+    /// Continue the last incomplete run from its last completed page (a new run when there is
+    /// none; nothing when the latest run is complete). Pass the same entities and dates.
     #[arg(long)]
     pub resume: bool,
     /// Scale of the simulator used when the source has no credentials.
     #[arg(long, default_value = "small", value_name = "SCALE")]
     pub sim_scale: String,
+    /// Print the run summary as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Close a bronze part after this many records (default 50000). Smaller parts make a
+    /// killed run lose less work, at the price of more files.
+    #[arg(long, value_name = "N")]
+    pub part_records: Option<u64>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -167,9 +184,62 @@ pub enum QueryCommand {
         after_help = "Example:\n  skyfit query test\n  skyfit query test queries/core/evo_entries.sql"
     )]
     Test { files: Vec<PathBuf> },
-    /// Compare a query's result with the current table in PostgreSQL.
-    #[command(after_help = "Example:\n  skyfit query diff queries/core/evo_entries.sql")]
-    Diff { file: PathBuf },
+    /// Compare a query's result over the whole lake with the current table in PostgreSQL:
+    /// row counts, keys on one side only, and per column how many rows differ (by the
+    /// query's @key). Exits 0 with a report; --fail-on-diff exits 1 when anything differs.
+    #[command(
+        after_help = "Examples:\n  skyfit query diff queries/core/evo_entries.sql\n  \
+skyfit query diff queries/core/evo_members.sql --examples 20 --fail-on-diff"
+    )]
+    Diff {
+        file: PathBuf,
+        /// Exit with status 1 when any row differs.
+        #[arg(long)]
+        fail_on_diff: bool,
+        /// Example keys and values shown per difference.
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        examples: usize,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy a deterministic sample of the lake (whole parts of complete runs, manifests
+    /// rewritten to list them, at least one part per entity, small entities whole) into a
+    /// local directory that is itself a valid lake.
+    #[command(
+        after_help = "Examples:\n  skyfit query sample --fraction 0.01 --output /tmp/sample-lake\n  \
+SKYFIT_LAKE_URL=/tmp/sample-lake skyfit query run queries/core/evo_entries.sql"
+    )]
+    Sample {
+        /// Share of the parts to keep, in (0, 1].
+        #[arg(long, default_value_t = 0.01)]
+        fraction: f64,
+        /// Directory of the sample lake (created; must not hold a lake already).
+        #[arg(long, value_name = "DIR")]
+        output: PathBuf,
+        /// Entities with at most this many records are copied whole (keeps dimensions for
+        /// the sampled facts).
+        #[arg(long, default_value_t = 10_000, value_name = "RECORDS")]
+        whole_below: u64,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DocsArgs {
+    /// Where to write the catalog.
+    #[arg(long, default_value = "docs/catalog.md", value_name = "FILE")]
+    pub output: PathBuf,
+    /// Where column types come from: the migrated database (PostgreSQL types), the query's
+    /// result over an empty lake (Arrow types), or auto (the database when reachable).
+    #[arg(long, value_enum, default_value_t = TypeSource::Auto)]
+    pub types: TypeSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TypeSource {
+    Auto,
+    Database,
+    Query,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -215,6 +285,43 @@ pub struct StatusArgs {
     /// One JSON object per run instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Bronze lake of N entries → stg + core (full refresh), timed against the server-side
+    /// `COPY … FROM 'file' (FORMAT binary)` of the same rows plus the same indexes.
+    #[command(after_help = "Examples:\n  skyfit bench entries --records 1000000\n  \
+skyfit bench entries --records 1000000 --pg-options '-c synchronous_commit=off'")]
+    Entries(BenchArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BenchArgs {
+    /// Distinct entries in the lake.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub records: u64,
+    /// Share of them re-extracted by a second run (duplicates the load must drop), in percent.
+    #[arg(long, default_value_t = 3.0)]
+    pub duplicates_pct: f64,
+    /// Generator seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Lake (kept and reused) and COPY files; the PostgreSQL server must be able to read it.
+    #[arg(long, default_value = "/tmp/skyfit-bench", value_name = "DIR")]
+    pub work_dir: PathBuf,
+    /// Server settings for the load's connections (libpq `options`), e.g. `-c synchronous_commit=off`.
+    #[arg(long, value_name = "OPTIONS", allow_hyphen_values = true)]
+    pub pg_options: Option<String>,
+    /// Load stg and core at the same time on separate connections.
+    #[arg(long)]
+    pub parallel_targets: bool,
+    /// Only time the load, not the server-side COPY limit.
+    #[arg(long)]
+    pub skip_limit: bool,
+    /// Keep the `skyfit_bench` database afterwards.
+    #[arg(long)]
+    pub keep_database: bool,
 }
 
 #[cfg(test)]

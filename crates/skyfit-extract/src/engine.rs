@@ -127,6 +127,26 @@ pub struct Outcome {
     pub splits: u64,
 }
 
+/// What a complete run's windows yielded, rebuilt from its manifest checkpoints (a resumed
+/// run whose entity was already complete still has a watermark to store). `windows` gives the
+/// request order: the last window with a value wins, as in [`run_entity`].
+pub fn outcome_of(manifest: &Manifest, windows: &[WindowSpec]) -> Outcome {
+    let mut out = Outcome::default();
+    for w in windows {
+        let Some(state) = manifest.window(&w.id) else {
+            continue;
+        };
+        let ck = Checkpoint::parse(state.cursor.as_deref());
+        if ck.wm.is_some() {
+            out.wm = ck.wm;
+        }
+        if ck.end_time.is_some() {
+            out.end_time = ck.end_time;
+        }
+    }
+    out
+}
+
 struct Step {
     next: Option<String>,
     wm: Option<String>,
@@ -645,4 +665,69 @@ fn fill(s: &mut EntitySummary, m: &Manifest, started: std::time::Instant, o: &Ou
     s.windows = m.windows.len() as u64;
     s.windows_split = o.splits;
     s.duration_secs = started.elapsed().as_secs_f64();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skyfit_core::Source;
+
+    fn window(id: &str) -> WindowSpec {
+        WindowSpec {
+            id: id.into(),
+            ..WindowSpec::all()
+        }
+    }
+
+    #[tokio::test]
+    async fn outcome_of_a_manifest_takes_the_last_values_in_request_order() {
+        let lake = LakeStore::in_memory();
+        let key = EntityKey::try_new(Source::Zendesk, Some("support"), "tickets").unwrap();
+        let mut w = BronzeWriter::builder(&lake, key, RunId::now())
+            .create()
+            .await
+            .unwrap();
+        let pages = [
+            (
+                "a",
+                Checkpoint {
+                    next: None,
+                    wm: Some("c1".into()),
+                    end_time: Some(10),
+                },
+            ),
+            (
+                "b",
+                Checkpoint {
+                    next: None,
+                    wm: None,
+                    end_time: Some(20),
+                },
+            ),
+            ("c", Checkpoint::default()),
+        ];
+        for (id, ck) in &pages {
+            w.begin_window(id, None);
+            let text = serde_json::to_string(ck).unwrap();
+            w.write_page(
+                &PageRef {
+                    window: id,
+                    page: 0,
+                    cursor: Some(&text),
+                },
+                [r#"{"id":1}"#],
+            )
+            .await
+            .unwrap();
+            w.complete_window(id).unwrap();
+        }
+        let manifest = w.finish().await.unwrap();
+        let o = outcome_of(&manifest, &[window("a"), window("b"), window("c")]);
+        assert_eq!(o.wm.as_deref(), Some("c1"), "a null cursor never wins");
+        assert_eq!(o.end_time, Some(20));
+        // Request order, not manifest order, decides; unknown windows are ignored.
+        let o = outcome_of(&manifest, &[window("b"), window("x"), window("a")]);
+        assert_eq!(o.end_time, Some(10));
+        assert_eq!(Checkpoint::parse(Some("not json")), Checkpoint::default());
+    }
 }

@@ -9,8 +9,12 @@
 //! - **Lossless or failed.** A page that keeps failing fails the run with its entity, window
 //!   and page in the message; nothing is skipped. A malformed record inside a page goes to
 //!   `_rejects/` with its position and reason while the page's good records land.
-//! - **Resumable.** With `resume`, a run continues from the manifest's last durable page per
-//!   window and yields the same bronze record set as an uninterrupted run.
+//! - **Resumable.** With `resume`, the newest run of the requested entities continues from
+//!   its manifests' last durable page per window and yields the same bronze record set as an
+//!   uninterrupted run, however often it was killed (`kill -9` included): entities it
+//!   completed are skipped (their watermark is stored again, idempotently, in case the kill
+//!   fell between manifest and watermark), the others continue or start under its id. With
+//!   no run in the lake at all (killed before its first manifest) it starts a new run.
 //! - **Incremental by default.** Watermarks per source/scope/entity with an overlap; `full`
 //!   and `since/until` override them. A stored cursor is never replaced by null.
 //! - **Secrets stay secret.** Credentials only travel in auth headers; errors name the
@@ -126,10 +130,19 @@ pub async fn extract(
     progress: &dyn ProgressSink,
 ) -> Result<RunSummary> {
     let started_at = Utc::now();
-    let run_id = match (&req.run_id, req.resume) {
-        (Some(id), _) => id.clone(),
-        (None, true) => latest_incomplete_run(req, config, lake).await?,
-        (None, false) => RunId::now(),
+    let (run_id, resume) = match (&req.run_id, req.resume) {
+        (Some(id), resume) => (id.clone(), resume),
+        (None, true) => match resume_target(req, config, lake).await? {
+            Some(id) => (id, true),
+            None => {
+                tracing::warn!(
+                    source = %req.source,
+                    "Nothing to resume (no run of these entities in the lake); starting a new run."
+                );
+                (RunId::now(), false)
+            }
+        },
+        (None, false) => (RunId::now(), false),
     };
     let mut run_id = run_id;
     let plans = loop {
@@ -142,14 +155,14 @@ pub async fn extract(
         };
         let plans = sources::plan(req.source, &plan_req, config, opts, lake).await?;
         // Run ids have one-second resolution: a new run never reuses an existing run's id.
-        if req.resume || req.run_id.is_some() || !any_run_exists(lake, &plans, &run_id).await? {
+        if resume || req.run_id.is_some() || !any_run_exists(lake, &plans, &run_id).await? {
             break plans;
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         run_id = RunId::now();
     };
     tracing::info!(
-        source = %req.source, run_id = %run_id, entities = plans.len(), resume = req.resume,
+        source = %req.source, run_id = %run_id, entities = plans.len(), resume,
         "Extraction started."
     );
     let mut summary = RunSummary {
@@ -161,7 +174,7 @@ pub async fn extract(
     };
     for plan in plans {
         let run_ref = RunRef::new(plan.key.clone(), run_id.clone());
-        if req.resume {
+        if resume {
             let manifest = lake
                 .read_manifest(&run_ref)
                 .await
@@ -171,6 +184,18 @@ pub async fn extract(
                 })?;
             if let Some(m) = manifest.filter(|m| m.is_complete()) {
                 tracing::info!(entity = %plan.key, "Already complete; nothing to resume.");
+                // The run may have died between the complete manifest and the watermark put:
+                // advancing again is idempotent and never moves a watermark back.
+                let outcome = engine::outcome_of(&m, &plan.windows);
+                let wm = advance_watermark(
+                    lake,
+                    &plan.key,
+                    &plan.watermark,
+                    &outcome,
+                    &run_id,
+                    req.full,
+                )
+                .await?;
                 let s = EntitySummary {
                     source: Some(plan.key.source()),
                     scope: plan.key.scope().map(str::to_string),
@@ -181,6 +206,9 @@ pub async fn extract(
                     rejects: m.rejects,
                     pages: m.windows.iter().map(|w| w.pages).sum(),
                     windows: m.windows.len() as u64,
+                    since: plan.since.clone(),
+                    until: plan.until.clone(),
+                    watermark: watermark_json(&wm),
                     ..Default::default()
                 };
                 progress.entity_finished(&s);
@@ -198,13 +226,13 @@ pub async fn extract(
             client: plan.client,
             lake,
             run_id: run_id.clone(),
-            resume: req.resume,
+            resume,
             workers: opts.workers,
             limits: opts.part_limits,
             progress,
         })
         .await?;
-        advance_watermark(
+        let wm = advance_watermark(
             lake,
             &key,
             &watermark_plan,
@@ -216,6 +244,7 @@ pub async fn extract(
         let mut s = result.summary;
         s.since = since;
         s.until = until;
+        s.watermark = watermark_json(&wm);
         tracing::info!(
             entity = %key, records = s.records, pages = s.pages, rejects = s.rejects,
             retries = s.retries, throttled = s.throttled, secs = s.duration_secs,
@@ -252,7 +281,7 @@ async fn advance_watermark(
     outcome: &engine::Outcome,
     run_id: &RunId,
     full: bool,
-) -> Result<()> {
+) -> Result<Option<Watermark>> {
     let lake_err = |e| Error::Lake {
         at: Location::new(key.source(), key.scope(), key.entity()),
         source: e,
@@ -266,12 +295,15 @@ async fn advance_watermark(
             wm.last_successful_until = Some(run_id.started_at());
         }
         WatermarkPlan::Until(t) => {
-            let stored = sources::watermark(lake, key)
-                .await?
-                .and_then(|w| w.last_successful_until);
+            let stored = sources::watermark(lake, key).await?;
             // A backfill of an old range must not move the watermark back.
-            if !full && stored.is_some_and(|s| s >= *t) {
-                return Ok(());
+            if !full
+                && stored
+                    .as_ref()
+                    .and_then(|w| w.last_successful_until)
+                    .is_some_and(|s| s >= *t)
+            {
+                return Ok(stored);
             }
             wm.last_successful_until = Some(*t);
         }
@@ -285,16 +317,24 @@ async fn advance_watermark(
             }
         }
     }
-    lake.put_watermark(key, wm).await.map_err(lake_err)?;
-    Ok(())
+    let stored = lake.put_watermark(key, wm).await.map_err(lake_err)?;
+    Ok(Some(stored))
 }
 
-/// The newest run of the request's entities whose manifest is not complete.
-async fn latest_incomplete_run(
+/// The watermark document as the summary (and `meta.watermarks`) carries it.
+fn watermark_json(wm: &Option<Watermark>) -> Option<Value> {
+    wm.as_ref().and_then(|w| serde_json::to_value(w).ok())
+}
+
+/// The run `--resume` continues: the newest run of any of the request's entities, whatever
+/// its state (entities it completed are skipped, the others continue or start under its id).
+/// `None` when no run exists at all: a run killed before its first manifest left nothing to
+/// continue, and a new run is the same thing.
+async fn resume_target(
     req: &ExtractRequest,
     config: &Config,
     lake: &LakeStore,
-) -> Result<RunId> {
+) -> Result<Option<RunId>> {
     let scopes: Vec<Option<&str>> = match req.source {
         Source::Evo => vec![None],
         Source::Pipedrive => config
@@ -314,29 +354,16 @@ async fn latest_incomplete_run(
     for scope in scopes {
         for entity in &entities {
             let key = sources::key(req.source, scope, entity)?;
-            let at = Location::new(req.source, scope, entity);
             let runs = lake.list_runs(&key).await.map_err(|e| Error::Lake {
-                at: at.clone(),
+                at: Location::new(req.source, scope, entity),
                 source: e,
             })?;
-            for run in runs {
-                let m = lake.read_manifest(&run).await.map_err(|e| Error::Lake {
-                    at: at.clone(),
-                    source: e,
-                })?;
-                if m.is_some_and(|m| !m.is_complete())
-                    && best.as_ref().is_none_or(|b| run.run_id > *b)
-                {
-                    best = Some(run.run_id.clone());
-                }
+            if let Some(run) = runs.last()
+                && best.as_ref().is_none_or(|b| run.run_id > *b)
+            {
+                best = Some(run.run_id.clone());
             }
         }
     }
-    best.ok_or_else(|| Error::Resume {
-        at: Location {
-            source: Some(req.source),
-            ..Default::default()
-        },
-        reason: "no interrupted run found; start a new one without --resume".into(),
-    })
+    Ok(best)
 }

@@ -45,6 +45,10 @@ pub struct EntitySummary {
     pub until: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The entity's watermark document as stored in the lake after the run (what
+    /// `meta.watermarks` mirrors); `None` when the run failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<serde_json::Value>,
 }
 
 impl EntitySummary {

@@ -44,7 +44,10 @@ pub use part::{EncodedPart, LINEAGE_COLUMNS, PartBuffer, with_lineage_fields};
 pub use paths::{BronzeObject, BronzePath, EntityKey, RunRef};
 pub use reader::{JsonlPart, ParquetStream};
 pub use rejects::{Reject, RejectPosition};
-pub use schema::{ColumnSpec, ColumnType, EntitySchema, declared_schema};
+pub use schema::{
+    ColumnSpec, ColumnType, Derivation, DerivedSpec, EVO_ENTRY_ID_COLUMN, EntitySchema,
+    declared_schema,
+};
 pub use store::{LakeStore, LakeStoreBuilder};
 pub use watermark::Watermark;
 pub use writer::{BronzeWriter, PageRef, PartLimits, Pushed};

@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::record::{Cell, CompiledSchema, convert};
-use crate::schema::{ColumnType, EntitySchema};
+use crate::schema::{ColumnType, Derivation, EntitySchema};
 
 /// Parquet key-value metadata naming the declared schema a part was written with.
 pub const SCHEMA_METADATA_KEY: &str = "skyfit.schema";
@@ -119,6 +119,8 @@ pub struct PartBuffer {
     gz: GzEncoder<Vec<u8>>,
     raw: StringBuilder,
     columns: Vec<ColumnBuilder>,
+    /// Derived columns: the builder and the declared columns each reads.
+    derived: Vec<(Derivation, Vec<usize>, Int64Builder)>,
     drift: Vec<u64>,
     records: u64,
     raw_bytes: u64,
@@ -144,6 +146,15 @@ impl PartBuffer {
             .map(|c| ColumnBuilder::new(c.ty))
             .collect();
         let drift = vec![0; schema.columns().len()];
+        let derived = schema
+            .derived()
+            .iter()
+            .map(|d| {
+                // `validate` refused schemas whose inputs are missing.
+                let inputs = schema.derivation_inputs(d.derivation).unwrap_or_default();
+                (d.derivation, inputs, Int64Builder::new())
+            })
+            .collect();
         let gzip_level = gzip_level.min(9);
         Ok(PartBuffer {
             schema,
@@ -153,6 +164,7 @@ impl PartBuffer {
             gz: GzEncoder::new(Vec::new(), Compression::new(gzip_level)),
             raw: StringBuilder::new(),
             columns,
+            derived,
             drift,
             records: 0,
             raw_bytes: 0,
@@ -204,6 +216,16 @@ impl PartBuffer {
             .write_all(record.as_bytes())
             .and_then(|()| self.gz.write_all(b"\n"))
             .map_err(|e| format!("gzip buffer: {e}"))?;
+        for (derivation, inputs, builder) in &mut self.derived {
+            match derivation {
+                Derivation::EvoEntryId => {
+                    let raw = |k: usize| inputs.get(k).and_then(|&c| slots[c]).map(RawValue::get);
+                    builder.append_option(skyfit_core::entry_id::entry_id_from_raw(
+                        std::array::from_fn(raw),
+                    ));
+                }
+            }
+        }
         for (i, raw) in slots.into_iter().enumerate() {
             let cell = convert(raw, self.compiled.column_type(i));
             if cell == Cell::Drift {
@@ -229,10 +251,16 @@ impl PartBuffer {
             source,
         })?;
         let records = std::mem::take(&mut self.records);
-        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(2 + self.columns.len());
+        let mut arrays: Vec<ArrayRef> =
+            Vec::with_capacity(2 + self.columns.len() + self.derived.len());
         arrays.push(Arc::new(self.raw.finish()));
         arrays.push(Arc::new(Int64Array::from_iter_values(1..=records as i64)));
         arrays.extend(self.columns.iter_mut().map(ColumnBuilder::finish));
+        arrays.extend(
+            self.derived
+                .iter_mut()
+                .map(|(_, _, b)| Arc::new(b.finish()) as ArrayRef),
+        );
         let n = records as usize;
         arrays.push(Arc::new(StringArray::from_iter_values(
             std::iter::repeat_n(label, n),
@@ -333,5 +361,45 @@ mod tests {
         );
         assert!(buf.is_empty());
         assert_eq!(buf.raw_bytes(), 0);
+    }
+
+    /// `_entry_id` in the Parquet equals the key computed from the parsed record.
+    #[test]
+    fn derived_entry_id_matches_the_core_algorithm() {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let mut buf = PartBuffer::try_new(crate::schema::evo_entries(), 1).unwrap();
+        let records = [
+            r#"{"date":"2024-03-15T07:42:10","idMember":123456,"idBranch":7,"device":"Catraca 1","entryAction":"Entrada"}"#,
+            r#"{"date":"2025-01-02T10:00:00","idEmployee":55,"idBranch":3,"device":"Recep\u00e7\u00e3o","entryAction":"Saída"}"#,
+            r#"{"date":"","idMember":1}"#,
+        ];
+        for r in records {
+            buf.push(r).unwrap();
+        }
+        let part = buf.finish("t").unwrap();
+        let batch = ParquetRecordBatchReaderBuilder::try_new(part.parquet)
+            .unwrap()
+            .build()
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let got = batch
+            .column_by_name(crate::schema::EVO_ENTRY_ID_COLUMN)
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>();
+        let want: Vec<Option<i64>> = records
+            .iter()
+            .map(|r| {
+                let v: serde_json::Value = serde_json::from_str(r).unwrap();
+                skyfit_core::entry_id(v.as_object().unwrap())
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(want[0], Some(480161953445189));
     }
 }

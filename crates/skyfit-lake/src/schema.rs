@@ -61,11 +61,28 @@ pub struct ColumnSpec {
     pub ty: ColumnType,
 }
 
+/// What a derived column computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derivation {
+    /// EVO's synthetic entry key ([`skyfit_core::entry_id`]) as Int64, NULL when the record
+    /// has no usable `date`. Computed from the raw JSON of the seven key fields, which must be
+    /// declared columns, so SQL never has to re-parse `_raw` to get the key.
+    EvoEntryId,
+}
+
+/// A column computed from the record when the part is written (after the declared columns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedSpec {
+    pub name: String,
+    pub derivation: Derivation,
+}
+
 /// The typed columns of one entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntitySchema {
     name: String,
     columns: Vec<ColumnSpec>,
+    derived: Vec<DerivedSpec>,
 }
 
 impl EntitySchema {
@@ -75,6 +92,7 @@ impl EntitySchema {
         EntitySchema {
             name: name.into(),
             columns: Vec::new(),
+            derived: Vec::new(),
         }
     }
 
@@ -98,8 +116,37 @@ impl EntitySchema {
         self.with_column(field, field, ty)
     }
 
+    /// Add a column computed when the part is written (see [`Derivation`]).
+    pub fn with_derived(mut self, name: impl Into<String>, derivation: Derivation) -> Self {
+        self.derived.push(DerivedSpec {
+            name: name.into(),
+            derivation,
+        });
+        self
+    }
+
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The derived columns, in Parquet order (after [`EntitySchema::columns`]).
+    pub fn derived(&self) -> &[DerivedSpec] {
+        &self.derived
+    }
+
+    /// For each key field of `derivation`, the index of the declared top-level column reading it.
+    pub(crate) fn derivation_inputs(&self, derivation: Derivation) -> Option<Vec<usize>> {
+        let fields: &[&str] = match derivation {
+            Derivation::EvoEntryId => &skyfit_core::entry_id::ENTRY_KEY_FIELDS,
+        };
+        fields
+            .iter()
+            .map(|f| {
+                self.columns
+                    .iter()
+                    .position(|c| c.path.len() == 1 && c.path[0] == *f)
+            })
+            .collect()
     }
 
     pub fn columns(&self) -> &[ColumnSpec] {
@@ -124,10 +171,27 @@ impl EntitySchema {
                 return Err(invalid(&c.name, "duplicate column name"));
             }
         }
+        for (i, d) in self.derived.iter().enumerate() {
+            if d.name == RAW_COLUMN || d.name == LINE_COLUMN {
+                return Err(invalid(&d.name, "reserved column name"));
+            }
+            if self.columns.iter().any(|c| c.name == d.name)
+                || self.derived[..i].iter().any(|o| o.name == d.name)
+            {
+                return Err(invalid(&d.name, "duplicate column name"));
+            }
+            if self.derivation_inputs(d.derivation).is_none() {
+                return Err(invalid(
+                    &d.name,
+                    "a derived column needs its input fields declared as top-level columns",
+                ));
+            }
+        }
         Ok(())
     }
 
-    /// `_raw`, `_line`, then the declared columns (all nullable: drift becomes NULL).
+    /// `_raw`, `_line`, the declared columns, then the derived ones (all nullable: drift
+    /// becomes NULL).
     pub fn arrow_schema(&self) -> SchemaRef {
         let mut fields = vec![
             Field::new(RAW_COLUMN, DataType::Utf8, false),
@@ -138,6 +202,9 @@ impl EntitySchema {
                 .iter()
                 .map(|c| Field::new(&c.name, c.ty.arrow_type(), true)),
         );
+        fields.extend(self.derived.iter().map(|d| match d.derivation {
+            Derivation::EvoEntryId => Field::new(&d.name, DataType::Int64, true),
+        }));
         Arc::new(Schema::new(fields))
     }
 }
@@ -155,10 +222,12 @@ pub fn declared_schema(source: Source, entity: &str) -> EntitySchema {
     }
 }
 
-/// EVO `/api/v1/entries` (FACTS §1.4, data contract §2.5.7): every field the core table reads.
+/// EVO `/api/v1/entries` (FACTS §1.4, data contract §2.5.7): every field the core table reads,
+/// plus `_entry_id`, the synthetic key computed at write time (v2; v1 parts lack it and read it
+/// as NULL, so queries fall back to `evo_entry_id(_raw)` for them).
 pub fn evo_entries() -> EntitySchema {
     use ColumnType::*;
-    EntitySchema::new("evo.entries.v1")
+    EntitySchema::new("evo.entries.v2")
         .with_field("date", TimestampText)
         .with_field("dateTurn", TimestampText)
         .with_field("timeZone", Utf8)
@@ -175,7 +244,11 @@ pub fn evo_entries() -> EntitySchema {
         .with_field("blockReason", Utf8)
         .with_field("releasesByID", Int64)
         .with_field("idMigration", Utf8)
+        .with_derived(EVO_ENTRY_ID_COLUMN, Derivation::EvoEntryId)
 }
+
+/// The derived key column of EVO entries.
+pub const EVO_ENTRY_ID_COLUMN: &str = "_entry_id";
 
 /// EVO `/api/v2/members`: keys and dates only; nested memberships/contacts stay in `_raw`.
 pub fn evo_members() -> EntitySchema {
@@ -227,6 +300,10 @@ mod tests {
             &DataType::Int64
         );
         assert_eq!(
+            arrow.field(arrow.fields().len() - 1).name(),
+            EVO_ENTRY_ID_COLUMN
+        );
+        assert_eq!(
             declared_schema(Source::Zendesk, "tickets"),
             EntitySchema::generic()
         );
@@ -250,6 +327,14 @@ mod tests {
         assert!(
             EntitySchema::new("x")
                 .with_column("c", "a..b", ColumnType::Utf8)
+                .validate()
+                .is_err()
+        );
+        // The key's input fields are not declared.
+        assert!(
+            EntitySchema::new("x")
+                .with_field("date", ColumnType::TimestampText)
+                .with_derived("_entry_id", Derivation::EvoEntryId)
                 .validate()
                 .is_err()
         );

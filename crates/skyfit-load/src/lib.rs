@@ -5,7 +5,8 @@
 //!   [`EncodeReport`].
 //! * [`copy_in`] streams batches into a table over a `tokio_postgres::Client`.
 //! * [`merge`] loads incrementally (COPY into a temp table, then upsert by key);
-//!   [`swap`] does a full refresh through a shadow table swapped in atomically.
+//!   [`swap`] does a full refresh through a shadow table swapped in atomically;
+//!   [`partition`] does it partition by partition for partitioned tables.
 //!   Their SQL comes from plain functions in [`sql`], testable without a server.
 //!
 //! ```
@@ -40,6 +41,7 @@ mod copy;
 mod encoder;
 mod error;
 pub mod merge;
+pub mod partition;
 mod pg_type;
 mod report;
 pub mod sql;

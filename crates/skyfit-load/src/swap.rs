@@ -17,7 +17,7 @@
 //! grants, the table comment and row-level security policies are not copied.
 //! The statements come from plain functions over [`TableFacts`].
 
-use tokio_postgres::{Client, GenericClient};
+use tokio_postgres::{Client, GenericClient, Transaction};
 
 use crate::sql::{TableName, quote_ident, suffixed};
 use crate::{Error, Result};
@@ -66,6 +66,10 @@ pub struct TableFacts {
     pub grants: Vec<GrantFact>,
     /// Dependent views.
     pub views: Vec<ViewFact>,
+    /// Sequences owned by a column (`serial`/`bigserial`): qualified sequence name, column.
+    /// The shadow's column defaults use them too, so their ownership moves to the new table
+    /// before the old one is dropped (dropping it would otherwise fail or take the sequence).
+    pub owned_sequences: Vec<(String, String)>,
 }
 
 /// Temporary name of a shadow index or constraint.
@@ -177,6 +181,12 @@ pub fn swap_sql(
             v.def.trim_end_matches(';')
         ));
     }
+    for (sequence, column) in &facts.owned_sequences {
+        out.push(format!(
+            "ALTER SEQUENCE {sequence} OWNED BY {target}.{}",
+            quote_ident(column)
+        ));
+    }
     out.push(format!("DROP TABLE {old}"));
     let prefix = target.schema_prefix();
     for index in &facts.indexes {
@@ -280,16 +290,33 @@ pub async fn table_facts(client: &impl GenericClient, table: &TableName) -> Resu
             def: r.get(1),
         })
         .collect();
+    // 'a': serial columns' sequences; identity sequences ('i') belong to the column itself
+    // and the shadow gets its own.
+    let owned_sequences = client
+        .query(
+            "SELECT s.oid::regclass::text, a.attname::text FROM pg_depend d \
+             JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' \
+             JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+             WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass \
+               AND d.refobjid = $1::text::regclass AND d.deptype = 'a' ORDER BY 1",
+            &[&name],
+        )
+        .await
+        .map_err(pg("read owned sequences"))?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
     Ok(TableFacts {
         owner,
         indexes,
         foreign_keys,
         grants: grants(client, &name).await?,
         views,
+        owned_sequences,
     })
 }
 
-async fn grants(client: &impl GenericClient, table: &str) -> Result<Vec<GrantFact>> {
+pub(crate) async fn grants(client: &impl GenericClient, table: &str) -> Result<Vec<GrantFact>> {
     let rows = client
         .query(
             "SELECT r.rolname::text, a.privilege_type, a.is_grantable \
@@ -369,21 +396,32 @@ impl Shadow {
     /// Swaps the shadow in, in one transaction (waits at most `lock_timeout`
     /// for readers to release the table).
     pub async fn swap(self, client: &mut Client, lock_timeout: std::time::Duration) -> Result<()> {
-        let target = &self.target;
+        let target = self.target.clone();
         let tx = client
             .transaction()
             .await
-            .map_err(Error::pg(target, "swap"))?;
+            .map_err(Error::pg(&target, "swap"))?;
+        self.swap_in(&tx, lock_timeout).await?;
+        tx.commit().await.map_err(Error::pg(&target, "swap"))
+    }
+
+    /// [`Shadow::swap`] inside the caller's transaction, so that what records the
+    /// refresh (a ledger) commits atomically with it. The caller commits.
+    pub async fn swap_in(
+        self,
+        tx: &Transaction<'_>,
+        lock_timeout: std::time::Duration,
+    ) -> Result<()> {
+        let target = &self.target;
         let lock = [
             format!("SET LOCAL lock_timeout = '{}ms'", lock_timeout.as_millis()),
             format!("LOCK TABLE {target} IN ACCESS EXCLUSIVE MODE"),
         ];
-        run(&tx, target, "swap", &lock).await?;
-        let facts = table_facts(&tx, target).await?;
-        let shadow_grants = grants(&tx, &self.shadow.to_string()).await?;
+        run(tx, target, "swap", &lock).await?;
+        let facts = table_facts(tx, target).await?;
+        let shadow_grants = grants(tx, &self.shadow.to_string()).await?;
         let statements = swap_sql(&facts, &shadow_grants, target, &self.shadow, &self.old);
-        run(&tx, target, "swap", &statements).await?;
-        tx.commit().await.map_err(Error::pg(target, "swap"))?;
+        run(tx, target, "swap", &statements).await?;
         tracing::info!(table = %target, "Shadow table swapped in.");
         Ok(())
     }
@@ -429,6 +467,7 @@ mod tests {
                 name: "analytics.active_members".into(),
                 def: " SELECT member_id FROM core.evo_members;".into(),
             }],
+            owned_sequences: vec![("core.evo_members_id_seq".into(), "id".into())],
         }
     }
 
@@ -471,6 +510,7 @@ mod tests {
                 "REVOKE ALL ON \"core\".\"evo_members\" FROM PUBLIC",
                 "GRANT SELECT ON \"core\".\"evo_members\" TO \"reporting\"",
                 "CREATE OR REPLACE VIEW analytics.active_members AS  SELECT member_id FROM core.evo_members",
+                "ALTER SEQUENCE core.evo_members_id_seq OWNED BY \"core\".\"evo_members\".\"id\"",
                 "DROP TABLE \"core\".\"evo_members__old\"",
                 "ALTER INDEX \"core\".\"idx_core_members_branch__sh\" RENAME TO \"idx_core_members_branch\"",
                 "ALTER TABLE \"core\".\"evo_members\" RENAME CONSTRAINT \"evo_members_pkey__sh\" TO \"evo_members_pkey\"",

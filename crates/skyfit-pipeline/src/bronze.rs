@@ -19,6 +19,8 @@ pub struct BronzePart {
     pub parquet_path: String,
     pub sha256: String,
     pub records: u64,
+    /// Records the lake rejected over the part's whole run (`_rejects/`).
+    pub run_rejects: u64,
 }
 
 /// `evo_entries` → (evo, "entries").
@@ -60,8 +62,7 @@ pub async fn complete_parts(
     let mut parts = Vec::new();
     for scope in scopes(source) {
         let key = EntityKey::try_new(source, scope, &lake_entity(source, entity))?;
-        for (run, manifest) in lake.list_complete_runs(&key).await? {
-            let _ = run;
+        for (_, manifest) in lake.list_complete_runs(&key).await? {
             for p in &manifest.parts {
                 parts.push(BronzePart {
                     run_id: manifest.run_id.to_string(),
@@ -70,6 +71,7 @@ pub async fn complete_parts(
                     parquet_path: p.parquet_path.clone(),
                     sha256: p.sha256.clone(),
                     records: p.records,
+                    run_rejects: manifest.rejects,
                 });
             }
         }

@@ -1,7 +1,7 @@
 /// Errors of the pipeline; each names the query or table it happened in.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{0}")]
+    #[error(transparent)]
     Transform(#[from] skyfit_transform::Error),
     #[error("lake: {0}")]
     Lake(#[from] skyfit_lake::Error),
@@ -28,6 +28,8 @@ pub enum Error {
         limit: u64,
         first: String,
     },
+    #[error("reconciliation of {entity} does not add up: {detail}")]
+    Reconciliation { entity: String, detail: String },
     #[error("DataFusion: {0}")]
     DataFusion(#[from] datafusion::error::DataFusionError),
 }

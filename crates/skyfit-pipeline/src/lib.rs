@@ -7,12 +7,23 @@
 //!   yet, converts the results to the target's column types (quarantining what does not
 //!   fit) and writes them by binary COPY, recording the parts in `meta.loaded_parts` in the
 //!   same transaction — so a load killed anywhere and rerun ends with the same rows.
+//! * [`diff`] compares a query's result with its target table (`skyfit query diff`).
+//! * [`sample`] copies a consistent sample of the lake (`skyfit query sample`).
 
 pub mod bronze;
 mod cast;
+pub mod diff;
 pub mod error;
+mod lift;
 pub mod load;
+pub mod reconcile;
+pub mod sample;
+mod shadow;
 mod target;
+mod unkeyed;
 
+pub use diff::{DiffOptions, DiffReport, diff};
 pub use error::{Error, Result};
 pub use load::{LoadOptions, LoadSummary, TargetSummary, load, session_for};
+pub use reconcile::Reconciliation;
+pub use sample::{SampleOptions, SampleSummary, sample};

@@ -3,11 +3,17 @@
 //! For each query (stg first, then core parents, then children):
 //! 1. the parts of its primary bronze table (the first `bronze.*` it names) from complete runs,
 //!    minus those `meta.loaded_parts` lists for its target (all of them on a full refresh);
-//! 2. DataFusion runs the SQL over exactly those parts;
+//! 2. DataFusion runs the SQL over exactly those parts (top-level `TRY_CAST`s lifted into
+//!    step 3, [`crate::lift`]);
 //! 3. the result is cast to the target's column types (bad values → NULL + `meta.quarantine`)
 //!    and COPYed in binary: merge (temp table + upsert), child replacement, or full refresh
-//!    (shadow table swapped in, or truncate + copy for partitioned tables);
-//! 4. the parts are recorded in `meta.loaded_parts` in the same transaction as the rows.
+//!    (a shadow swapped in; partition by partition for partitioned tables);
+//! 4. the parts are recorded in `meta.loaded_parts` in the same transaction as the rows
+//!    (for a full refresh: the transaction that swaps the shadow in).
+//!
+//! A target that fails on a dropped connection or a failover is retried on a new connection
+//! (step 1 again: the ledger says what is still pending). After the last target the record
+//! flow of each entity is reconciled ([`crate::reconcile`]); a mismatch fails the load.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -19,17 +25,18 @@ use skyfit_core::Source;
 use skyfit_lake::LakeStore;
 use skyfit_load::merge::MergeSpec;
 use skyfit_load::sql::{TableName, quote_ident};
-use skyfit_load::swap::Shadow;
 use skyfit_load::{CopyEncoder, PgColumn, copy_in};
 use skyfit_transform::query::load_dir;
 use skyfit_transform::{BronzeTable, QueryFile, Strategy, TransformSession};
 use skyfit_warehouse::Database;
 use tokio_postgres::Client;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::bronze::{BronzePart, complete_parts, parse_table_name, table_schema};
 use crate::cast::{self, Quarantined};
 use crate::error::{Error, Result};
+use crate::reconcile::{Reconciliation, reconcile};
+use crate::shadow::TargetShadow;
 use crate::target;
 
 /// What to load and how.
@@ -72,21 +79,47 @@ pub struct TargetSummary {
     pub strategy: String,
     pub runs: usize,
     pub parts: usize,
-    /// Records in the parts read.
+    /// The primary bronze table read, e.g. `evo_entries` (the reconciliation's entity).
+    pub bronze_table: String,
+    /// Records in the parts read, as their run manifests list them.
     pub bronze_records: u64,
+    /// Records DataFusion read from those parts (must equal `bronze_records`).
+    pub read_records: u64,
+    /// Records of the runs read that the lake rejected (`_rejects/`, never in a part).
+    pub rejected: u64,
     /// Rows the query produced (after dedup and explosion).
     pub rows: u64,
+    /// Records not loaded as rows: older versions of a key and records without a loadable
+    /// key (0 for child tables, whose rows are exploded arrays).
+    pub dropped: u64,
+    /// Of `dropped`: records without a loadable key, quarantined whole (stg targets).
+    pub unkeyed: u64,
+    /// Rows the COPY wrote.
+    pub copied: u64,
+    /// A `replace_children` target (exploded arrays: its own cardinality).
+    pub child: bool,
     pub inserted: u64,
     pub updated: u64,
     pub deleted: u64,
     pub quarantined: u64,
     pub seconds: f64,
     pub up_to_date: bool,
+    /// Connection losses/failovers retried before the load succeeded.
+    pub retries: u32,
+    /// Identifies the set of parts read, to tell whether two targets read the same ones.
+    #[serde(skip)]
+    pub parts_digest: u64,
+    /// The query also reads other bronze tables (unions, lookups): its rows are not a
+    /// function of the primary table's records alone.
+    #[serde(skip)]
+    pub reads_others: bool,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct LoadSummary {
     pub targets: Vec<TargetSummary>,
+    /// Per bronze entity: bronze → rejected → dropped → stg → core.
+    pub reconciliation: Vec<Reconciliation>,
 }
 
 /// The first `bronze.<name>` the SQL mentions, and all of them.
@@ -167,7 +200,8 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
         for t in tables.iter().skip(1) {
             register(&session, t, &parts_cache[t]).await?;
         }
-        let s = load_query(
+        let s = load_with_retry(
+            db,
             &session,
             &mut client,
             q,
@@ -178,7 +212,66 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
         .await?;
         summary.targets.push(s);
     }
+    summary.reconciliation = reconcile(&summary.targets);
+    for r in &summary.reconciliation {
+        info!(entity = %r.entity, bronze = r.bronze_records, rejected = r.rejected, dropped = r.dropped,
+              stg = ?r.stg_rows, core = ?r.core_rows, "Reconciled.");
+    }
+    if let Some(r) = summary
+        .reconciliation
+        .iter()
+        .find(|r| !r.problems.is_empty())
+    {
+        return Err(Error::Reconciliation {
+            entity: r.entity.clone(),
+            detail: r.render(),
+        });
+    }
     Ok(summary)
+}
+
+/// Attempts per target before a failover is given up on (the waits add up to about a minute).
+const MAX_ATTEMPTS: u32 = 6;
+
+/// [`load_query`], retried with backoff on a fresh connection when the connection drops or the
+/// server fails over (read-only transaction, admin shutdown). Safe because a target's rows and
+/// its ledger rows commit in one transaction: a failed attempt left nothing, and the retry
+/// recomputes the pending parts from the ledger.
+#[allow(clippy::too_many_arguments)]
+async fn load_with_retry(
+    db: &Database,
+    session: &TransformSession,
+    client: &mut Client,
+    q: &QueryFile,
+    primary: &str,
+    parts: &[BronzePart],
+    opts: &LoadOptions,
+) -> Result<TargetSummary> {
+    let mut delay = std::time::Duration::from_millis(500);
+    let mut attempt = 1;
+    loop {
+        match load_query(session, client, q, primary, parts, opts).await {
+            Ok(mut s) => {
+                s.retries = attempt - 1;
+                return Ok(s);
+            }
+            Err(e) if e.is_transient() && attempt < MAX_ATTEMPTS => {
+                warn!(target = %q.target, attempt, error = %e, "Load failed on a transient database error, retrying.");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(20));
+                attempt += 1;
+                // The old connection may be dead or mid-COPY: never reuse it.
+                *client =
+                    skyfit_warehouse::connect_with_retry(db, std::time::Duration::from_secs(60))
+                        .await
+                        .map_err(|e| Error::Query {
+                            query: "connect".into(),
+                            message: e.to_string(),
+                        })?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// A session in which every bronze table the queries read holds all complete runs: what
@@ -268,7 +361,12 @@ async fn load_query(
             .collect::<HashSet<_>>()
             .len(),
         parts: pending.len(),
+        bronze_table: primary.to_string(),
         bronze_records: pending.iter().map(|p| p.records).sum(),
+        rejected: rejected_of(&pending),
+        child: q.strategy == Strategy::ReplaceChildren,
+        parts_digest: digest(&pending),
+        reads_others: bronze_tables(&q.sql).len() > 1,
         ..Default::default()
     };
     if pending.is_empty() && !full {
@@ -277,7 +375,9 @@ async fn load_query(
         return Ok(s);
     }
     register(session, primary, &pending).await?;
-    let df = session.plan(q).await?;
+    s.read_records = count_records(session, primary).await?;
+    // Bad values reach the quarantining cast instead of vanishing in a TRY_CAST.
+    let df = crate::lift::lift(session.plan(q).await?)?;
     let targets = target::columns(&*client, &q.target).await?;
     let arrow_schema = df.schema().as_arrow().clone();
     let (cols, schema) = cast::plan(&arrow_schema, &targets);
@@ -297,7 +397,18 @@ async fn load_query(
         target: q.target.clone(),
         source,
     })?;
-    let bad: Arc<Mutex<Vec<Quarantined>>> = Arc::default();
+    // Records the stg query cannot key are quarantined whole (core reads the same records:
+    // once is enough).
+    let unkeyed = if stage_of(q) == "stg" {
+        crate::unkeyed::find(session, q, opts.max_bad_values.saturating_add(1)).await?
+    } else {
+        Vec::new()
+    };
+    s.unkeyed = unkeyed.len() as u64;
+    let bad: Arc<Mutex<Vec<Quarantined>>> = Arc::new(Mutex::new(unkeyed));
+    if let Some(e) = too_many(q, &bad, opts) {
+        return Err(e);
+    }
     let rows = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let stream = {
         let (bad, rows, cols, schema) = (bad.clone(), rows.clone(), cols.clone(), schema.clone());
@@ -331,28 +442,29 @@ async fn load_query(
         .map_err(Error::pg(format!("inspecting {}", q.target)))?
         .get(0);
 
-    if full && !partitioned {
-        let shadow = Shadow::create(client, table.clone())
+    if full {
+        // Full refresh: a shadow loaded and indexed outside any lock, installed with the
+        // ledger reset in one short transaction.
+        let mut shadow = TargetShadow::create(client, table.clone(), partitioned)
             .await
             .map_err(load_err)?;
-        let copied = copy_in(client, shadow.table(), &encoder, stream).await;
-        let copied = match copied {
+        let copied = match copy_in(client, shadow.table(), &encoder, stream).await {
             Ok(c) => c,
             Err(e) => {
                 shadow.abandon(client).await.ok();
                 return Err(too_many(q, &bad, opts).unwrap_or(load_err(e)));
             }
         };
-        shadow.build_indexes(client).await.map_err(load_err)?;
-        shadow
-            .swap(client, std::time::Duration::from_secs(30))
-            .await
-            .map_err(load_err)?;
-        s.inserted = copied.rows;
+        if let Err(e) = shadow.prepare(client).await {
+            shadow.abandon(client).await.ok();
+            return Err(load_err(e));
+        }
+        (s.inserted, s.copied) = (copied.rows, copied.rows);
         let tx = client
             .transaction()
             .await
-            .map_err(Error::pg("starting the ledger transaction"))?;
+            .map_err(Error::pg(format!("starting the swap of {}", q.target)))?;
+        shadow.swap_in(&tx).await.map_err(load_err)?;
         tx.execute(
             "DELETE FROM meta.loaded_parts WHERE stage = $1 AND target_table = $2",
             &[&stage_of(q), &q.target],
@@ -362,49 +474,87 @@ async fn load_query(
         record(&tx, q, &pending, &bad).await?;
         tx.commit()
             .await
-            .map_err(Error::pg("committing the ledger"))?;
+            .map_err(Error::pg(format!("committing the swap of {}", q.target)))?;
     } else {
         let tx = client
             .transaction()
             .await
             .map_err(Error::pg(format!("starting the load of {}", q.target)))?;
-        let result = if full {
-            tx.batch_execute(&format!("TRUNCATE {table}"))
+        let result = if q.strategy == Strategy::ReplaceChildren {
+            replace_children(&tx, q, &table, &encoder, stream)
                 .await
-                .map_err(Error::pg(format!("truncating {}", q.target)))?;
-            tx.execute(
-                "DELETE FROM meta.loaded_parts WHERE stage = $1 AND target_table = $2",
-                &[&stage_of(q), &q.target],
-            )
-            .await
-            .map_err(Error::pg("resetting meta.loaded_parts"))?;
-            copy_in(tx.client(), &table, &encoder, stream)
-                .await
-                .map(|c| (c.rows, 0, 0))
-        } else if q.strategy == Strategy::ReplaceChildren {
-            replace_children(&tx, q, &table, &encoder, stream).await
+                .map(|(copied, deleted)| (copied, copied, 0, deleted))
         } else {
             let spec = MergeSpec::new(table.clone(), q.key.clone());
             skyfit_load::merge::merge(&tx, &spec, &encoder, stream)
                 .await
-                .map(|m| (m.inserted, m.updated, 0))
+                .map(|m| (m.copied, m.inserted, m.updated, 0))
         };
-        let (inserted, updated, deleted) = match result {
+        let (copied, inserted, updated, deleted) = match result {
             Ok(r) => r,
             Err(e) => return Err(too_many(q, &bad, opts).unwrap_or(load_err(e))),
         };
-        (s.inserted, s.updated, s.deleted) = (inserted, updated, deleted);
+        (s.copied, s.inserted, s.updated, s.deleted) = (copied, inserted, updated, deleted);
+        if partitioned {
+            // Rows of a year without a partition landed in DEFAULT: give the year its own,
+            // committed with the rows.
+            skyfit_load::partition::split_default(&tx, &table)
+                .await
+                .map_err(load_err)?;
+        }
         record(&tx, q, &pending, &bad).await?;
         tx.commit()
             .await
             .map_err(Error::pg(format!("committing {}", q.target)))?;
     }
     s.rows = rows.load(std::sync::atomic::Ordering::Relaxed);
+    if !s.child {
+        s.dropped = s.bronze_records.saturating_sub(s.rows);
+    }
     s.quarantined = bad.lock().map(|b| b.len() as u64).unwrap_or(0);
     s.seconds = started.elapsed().as_secs_f64();
     info!(target = %q.target, parts = s.parts, rows = s.rows, inserted = s.inserted, updated = s.updated,
           quarantined = s.quarantined, seconds = format!("{:.2}", s.seconds), "Loaded.");
     Ok(s)
+}
+
+/// Records the lake rejected in the runs of `parts` (counted once per run).
+fn rejected_of(parts: &[BronzePart]) -> u64 {
+    let mut runs: HashMap<(&str, Option<&str>), u64> = HashMap::new();
+    for p in parts {
+        runs.insert((p.run_id.as_str(), p.scope.as_deref()), p.run_rejects);
+    }
+    runs.values().sum()
+}
+
+fn digest(parts: &[BronzePart]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in parts {
+        (&p.path, &p.sha256).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Records DataFusion reads from the registered parts (Parquet row counts).
+async fn count_records(session: &TransformSession, table: &str) -> Result<u64> {
+    let batches = session
+        .context()
+        .sql(&format!("SELECT count(*) FROM bronze.{table}"))
+        .await?
+        .collect()
+        .await?;
+    let n = batches
+        .first()
+        .filter(|b| b.num_rows() > 0)
+        .and_then(|b| {
+            b.column(0)
+                .as_any()
+                .downcast_ref::<arrow::array::Int64Array>()
+                .map(|a| a.value(0))
+        })
+        .unwrap_or(0);
+    Ok(n.max(0) as u64)
 }
 
 fn too_many(
@@ -439,7 +589,7 @@ async fn replace_children<S>(
     table: &TableName,
     encoder: &CopyEncoder,
     stream: S,
-) -> std::result::Result<(u64, u64, u64), skyfit_load::Error>
+) -> std::result::Result<(u64, u64), skyfit_load::Error>
 where
     S: futures::Stream<
             Item = std::result::Result<arrow::array::RecordBatch, skyfit_load::BoxError>,
@@ -490,7 +640,7 @@ where
     )
     .await
     .map_err(pg("insert children"))?;
-    Ok((copied.rows, 0, deleted))
+    Ok((copied.rows, deleted))
 }
 
 /// Ledger rows for the parts and quarantine rows for the bad values, in the load's transaction.
@@ -555,7 +705,7 @@ async fn record(
                     &q.target,
                     &b.file,
                     &b.line,
-                    &b.column,
+                    &(!b.column.is_empty()).then_some(&b.column),
                     &b.reason,
                     &b.raw.replace('\0', "\\0"),
                 ],

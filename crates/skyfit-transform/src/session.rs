@@ -43,13 +43,15 @@ pub struct TransformSession {
 
 impl TransformSession {
     pub fn try_new(lake: &LakeStore) -> Result<Self> {
-        let config = SessionConfig::new()
-            .with_information_schema(true)
-            .with_target_partitions(
-                std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(2),
-            );
+        let mut config = SessionConfig::new().with_information_schema(true);
+        // Source spans let planner errors (an unknown column, function or table) carry the
+        // line and column of the offending token; see `sql_error`.
+        config.options_mut().sql_parser.collect_spans = true;
+        let config = config.with_target_partitions(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        );
         let mut ctx = SessionContext::new_with_config(config);
         let url = ObjectStoreUrl::parse(LAKE_URL)?;
         ctx.runtime_env()
@@ -99,17 +101,27 @@ impl TransformSession {
     }
 }
 
-/// DataFusion reports parser errors as "… at Line: L, Column: C"; planner errors carry no
-/// position, so they point at the first line of the statement.
+/// Places a planning error in the file. Parser errors say "… at Line: L, Column: C"; planner
+/// errors (unknown column, table or function) carry a [`Diagnostic`] span because the session
+/// collects spans. Line numbers count from the file's first line (the header is part of the
+/// SQL text), so they are the editor's. Errors without any position point at the first line of
+/// the statement, column 1.
+///
+/// [`Diagnostic`]: datafusion::common::Diagnostic
 fn sql_error(q: &QueryFile, e: datafusion::error::DataFusionError) -> Error {
     let message = e.to_string();
-    let pos = message.find("Line: ").and_then(|i| {
+    let from_span = e
+        .diagnostic()
+        .and_then(|d| d.span)
+        .filter(|s| s.start.line > 0)
+        .map(|s| (s.start.line as usize, s.start.column as usize));
+    let from_text = message.find("Line: ").and_then(|i| {
         let rest = &message[i + 6..];
         let (line, rest) = rest.split_once(", Column: ")?;
         let col: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
         Some((line.trim().parse().ok()?, col.parse().ok()?))
     });
-    let (line, column) = pos.unwrap_or_else(|| {
+    let (line, column) = from_span.or(from_text).unwrap_or_else(|| {
         let first = q
             .sql
             .lines()
@@ -121,5 +133,69 @@ fn sql_error(q: &QueryFile, e: datafusion::error::DataFusionError) -> Error {
         line,
         column,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    async fn session() -> TransformSession {
+        let s = TransformSession::try_new(&LakeStore::in_memory()).unwrap();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("_raw", DataType::Utf8, true),
+            Field::new("_line", DataType::Int64, true),
+        ]));
+        s.register_bronze(&BronzeTable {
+            name: "evo_branches".into(),
+            parts: vec![],
+            schema,
+        })
+        .await
+        .unwrap();
+        s
+    }
+
+    async fn plan_err(sql: &str) -> Error {
+        let q = QueryFile::parse(Path::new("queries/core/x.sql"), sql).unwrap();
+        match session().await.plan(&q).await {
+            Ok(_) => panic!("planned: {sql}"),
+            Err(e) => e,
+        }
+    }
+
+    const HEADER: &str = "-- @target: core.x\n-- @key: a\n";
+
+    #[tokio::test]
+    async fn a_syntax_error_points_at_its_line_and_column() {
+        let e = plan_err(&format!(
+            "{HEADER}SELECT\n  _line AS a,\n  (1 + ) AS b\nFROM bronze.evo_branches\n"
+        ))
+        .await;
+        let Error::Sql { line, column, .. } = &e else {
+            panic!("{e}")
+        };
+        assert_eq!((*line, *column), (5, 8), "{e}");
+        assert!(e.to_string().starts_with("queries/core/x.sql:5:8: "), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_column_points_at_the_column() {
+        let e = plan_err(&format!(
+            "{HEADER}SELECT\n  _line AS a,\n     no_such_column AS b\nFROM bronze.evo_branches\n"
+        ))
+        .await;
+        assert!(e.to_string().starts_with("queries/core/x.sql:5:6: "), "{e}");
+        assert!(e.to_string().contains("no_such_column"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_table_points_at_the_table() {
+        let e = plan_err(&format!("{HEADER}SELECT 1 AS a\n  FROM bronze.nothing\n")).await;
+        assert!(e.to_string().starts_with("queries/core/x.sql:4:"), "{e}");
     }
 }

@@ -8,6 +8,7 @@ mod error;
 mod ledger;
 mod migrate;
 mod tls;
+mod watermarks;
 
 pub mod connect;
 
@@ -16,3 +17,4 @@ pub use embedded::{LocalServer, ensure_local_server};
 pub use error::{Error, Result, is_transient_pg};
 pub use ledger::{RunRecord, RunRow, RunStatus, finish_run, recent_runs, start_run};
 pub use migrate::{Migration, MigrationState, migrate, migrations, status};
+pub use watermarks::{WatermarkRow, upsert_watermark, watermarks};

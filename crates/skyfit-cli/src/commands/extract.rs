@@ -1,15 +1,25 @@
 //! `skyfit extract <source> [entities]`.
+//!
+//! Works without a database. When one is configured, a successful extraction also writes its
+//! bronze rows of the run ledger (`meta.pipeline_runs`) and mirrors the watermarks into
+//! `meta.watermarks`, as `skyfit run` does; a database that cannot be reached is a warning,
+//! never a failed extraction (the lake holds the truth and the next `skyfit run` catches up).
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use skyfit_core::Source;
 use skyfit_extract::{ExtractRequest, RunSummary};
+use tokio_postgres::Client;
 
 use crate::cli::ExtractArgs;
-use crate::commands::{progress::Progress, sources};
+use crate::commands::{progress::Progress, run::record_extract, sources};
 use crate::context::Context;
+
+/// How long the best-effort ledger write may take before it is given up.
+const LEDGER_BUDGET: Duration = Duration::from_secs(30);
 
 fn date(s: &Option<String>, flag: &str) -> Result<Option<NaiveDate>> {
     s.as_deref()
@@ -29,26 +39,79 @@ pub async fn run(ctx: &Context, args: ExtractArgs) -> Result<ExitCode> {
         .with_resume(args.resume);
     let lake = ctx.lake()?;
     let resolved = sources::resolve(&ctx.config, &[source], &args.sim_scale).await?;
-    let summary = skyfit_extract::extract(
+    let mut options = resolved.options.clone();
+    if let Some(n) = args.part_records {
+        options.part_limits.max_records = n.max(1);
+    }
+    let result = skyfit_extract::extract(
         &req,
         &resolved.config,
-        &resolved.options,
+        &options,
         &lake,
         &Progress::default(),
     )
     .await;
-    report(summary)
+    drop(resolved);
+    let summary = result.map_err(|e| {
+        anyhow::Error::new(e).context("extraction failed; rerun with --resume to continue it")
+    })?;
+    record_best_effort(ctx, &summary).await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!("{}", summary.render());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
-pub fn report(summary: skyfit_extract::Result<RunSummary>) -> Result<ExitCode> {
-    match summary {
-        Ok(s) => {
-            println!("{}", s.render());
-            Ok(ExitCode::SUCCESS)
+/// Upserts the watermark each entity of the run stored in the lake into `meta.watermarks`;
+/// returns how many rows were written. Entities without a watermark (failed) are left alone.
+pub async fn mirror_watermarks(client: &Client, s: &RunSummary) -> skyfit_warehouse::Result<usize> {
+    let mut written = 0;
+    for e in &s.entities {
+        if let Some(wm) = &e.watermark {
+            skyfit_warehouse::upsert_watermark(
+                client,
+                s.source.as_str(),
+                e.scope.as_deref(),
+                &e.entity,
+                wm,
+            )
+            .await?;
+            written += 1;
         }
-        Err(e) => {
-            Err(anyhow::Error::new(e)
-                .context("extraction failed; rerun with --resume to continue it"))
+    }
+    Ok(written)
+}
+
+/// The ledger rows and the watermark mirror, when a database is configured; warns on failure.
+/// The embedded default is not started for this: `skyfit run` mirrors on its next night.
+async fn record_best_effort(ctx: &Context, s: &RunSummary) {
+    if ctx.config.database.is_embedded() {
+        tracing::info!(
+            "No database configured: the watermarks stay in the lake only until `skyfit run` mirrors them."
+        );
+        return;
+    }
+    let write = async {
+        let db = skyfit_warehouse::Database::try_new(&ctx.config.database)?;
+        let mut client = skyfit_warehouse::connect_with_retry(&db, Duration::from_secs(5)).await?;
+        skyfit_warehouse::migrate(&mut client).await?;
+        record_extract(&client, s).await?;
+        let n = mirror_watermarks(&client, s).await?;
+        anyhow::Ok((db.target(), n))
+    };
+    match tokio::time::timeout(LEDGER_BUDGET, write).await {
+        Ok(Ok((target, n))) => {
+            tracing::info!(database = %target, watermarks = n, "Recorded the run in the ledger.")
         }
+        Ok(Err(error)) => tracing::warn!(
+            error = format!("{error:#}"),
+            "Could not record the run in the database; the lake has it and the next `skyfit run` mirrors the watermarks."
+        ),
+        Err(_) => tracing::warn!(
+            secs = LEDGER_BUDGET.as_secs(),
+            "Recording the run in the database timed out; the lake has it."
+        ),
     }
 }

@@ -66,4 +66,10 @@ pub fn print_summary(s: &LoadSummary) {
             t.seconds
         );
     }
+    if !s.reconciliation.is_empty() {
+        println!("\nreconciliation (bronze → rejected → dropped → stg → core):");
+        for r in &s.reconciliation {
+            println!("  {}", r.render());
+        }
+    }
 }

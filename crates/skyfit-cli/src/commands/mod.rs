@@ -1,6 +1,8 @@
 //! One module per subcommand; each turns arguments into library calls and prints results.
 
+mod bench;
 mod db;
+mod docs;
 mod doctor;
 mod extract;
 mod load;
@@ -25,7 +27,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         command => {
             let ctx = Context::load(&cli.global)?;
             match command {
+                Command::Bench(cmd) => bench::run_bench(&ctx, cmd).await,
                 Command::Db(cmd) => db::run(&ctx, cmd).await,
+                Command::Docs(args) => docs::run(&ctx, args).await,
                 Command::Status(args) => status::run(&ctx, args).await,
                 Command::Load(args) => load::run(&ctx, args, false).await,
                 Command::Transform(args) => load::run(&ctx, args, true).await,
@@ -49,5 +53,7 @@ fn name(c: &Command) -> &'static str {
         Command::Db(_) => "skyfit db",
         Command::Status(_) => "skyfit status",
         Command::Doctor => "skyfit doctor",
+        Command::Docs(_) => "skyfit docs",
+        Command::Bench(_) => "skyfit bench",
     }
 }

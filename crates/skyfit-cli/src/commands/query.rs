@@ -1,5 +1,5 @@
-//! `skyfit query run|explain|test|diff`: the data engineer's loop over the lake, without the
-//! nightly job and (except `diff`) without PostgreSQL.
+//! `skyfit query run|explain|test|diff|sample`: the data engineer's loop over the lake, without
+//! the nightly job and (except `diff`) without PostgreSQL.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -80,9 +80,17 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         QueryCommand::Test { files } => test(ctx, &lake, &files).await,
-        QueryCommand::Diff { .. } => {
-            anyhow::bail!("`skyfit query diff` is not available in this build yet")
-        }
+        QueryCommand::Diff {
+            file,
+            fail_on_diff,
+            examples,
+            json,
+        } => diff(ctx, &lake, &file, fail_on_diff, examples, json).await,
+        QueryCommand::Sample {
+            fraction,
+            output,
+            whole_below,
+        } => sample(&lake, fraction, &output, whole_below).await,
     }
 }
 
@@ -126,4 +134,72 @@ async fn test(
     } else {
         ExitCode::FAILURE
     })
+}
+
+async fn diff(
+    ctx: &Context,
+    lake: &skyfit_lake::LakeStore,
+    file: &Path,
+    fail_on_diff: bool,
+    examples: usize,
+    json: bool,
+) -> Result<ExitCode> {
+    let q = QueryFile::load(file)?;
+    let session = skyfit_pipeline::session_for(lake, std::slice::from_ref(&q)).await?;
+    let db = ctx.database().await?;
+    let client = skyfit_warehouse::connect_with_retry(&db, std::time::Duration::from_secs(60))
+        .await
+        .with_context(|| format!("connecting to {}", db.target()))?;
+    let opts = skyfit_pipeline::DiffOptions::default().with_examples(examples);
+    let report = skyfit_pipeline::diff(&session, &client, &q, &opts).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{report}");
+    }
+    Ok(if fail_on_diff && report.has_differences() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn sample(
+    lake: &skyfit_lake::LakeStore,
+    fraction: f64,
+    output: &Path,
+    whole_below: u64,
+) -> Result<ExitCode> {
+    if output.join("bronze").exists() {
+        anyhow::bail!(
+            "{} already holds a lake (bronze/); choose an empty directory",
+            output.display()
+        );
+    }
+    let dir = output
+        .to_str()
+        .with_context(|| format!("{} is not valid UTF-8", output.display()))?;
+    let to = skyfit_lake::LakeStore::try_new(dir)?;
+    let opts = skyfit_pipeline::SampleOptions::try_new(fraction)?.with_whole_below(whole_below);
+    let started = Instant::now();
+    let summary = skyfit_pipeline::sample(lake, &to, &opts).await?;
+    for e in &summary.entities {
+        println!(
+            "{:<50} {:>6}/{:<6} parts {:>10}/{:<10} records{}",
+            e.entity,
+            e.parts,
+            e.parts_total,
+            e.records,
+            e.records_total,
+            if e.whole { "  (whole)" } else { "" }
+        );
+    }
+    println!(
+        "Sampled {} entities ({:.1} MB) into {} in {:.2}s.",
+        summary.entities.len(),
+        summary.bytes as f64 / 1e6,
+        output.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,7 @@ use skyfit_warehouse::{RunRecord, RunStatus, finish_run, start_run};
 use tokio_postgres::Client;
 
 use crate::cli::{LoadArgs, RunArgs};
-use crate::commands::{load, progress::Progress, sources};
+use crate::commands::{extract, load, progress::Progress, sources};
 use crate::context::Context;
 
 pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
@@ -62,7 +62,10 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let mut failures = Vec::new();
     for (req, result) in requests.iter().zip(&extractions) {
         match result {
-            Ok(summary) => record_extract(&client, summary).await?,
+            Ok(summary) => {
+                record_extract(&client, summary).await?;
+                extract::mirror_watermarks(&client, summary).await?;
+            }
             Err(e) => {
                 failures.push(format!("extract {}: {e}", req.source));
                 let rec = RunRecord {
@@ -134,7 +137,8 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     }
 }
 
-async fn record_extract(client: &Client, s: &RunSummary) -> Result<()> {
+/// The bronze rows of the run ledger, one per entity (also written by `skyfit extract`).
+pub(crate) async fn record_extract(client: &Client, s: &RunSummary) -> Result<()> {
     for e in &s.entities {
         let rec = RunRecord {
             source: s.source.to_string(),

@@ -2,5 +2,8 @@
 
 mod config;
 mod db;
+mod extract_kill;
+mod load_kill;
 mod nightly;
+mod query;
 mod support;

@@ -16,7 +16,7 @@ pub struct Env {
     pub config: Config,
     pub opts: ExtractOptions,
     pub lake: LakeStore,
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
 }
 
 pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -56,7 +56,7 @@ impl Env {
             config,
             opts,
             lake,
-            _dir: dir,
+            dir,
         }
     }
 

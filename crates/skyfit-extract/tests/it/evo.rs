@@ -394,3 +394,64 @@ async fn sustained_rate_close_to_the_limit() {
         truth(&env, EvoEntity::Prospects, "2024-01-01", "2024-03-31")
     );
 }
+
+/// `--resume` with nothing in the lake (a run killed before its first manifest) is a new run.
+#[tokio::test]
+async fn resume_without_any_run_starts_a_new_one() {
+    let env = Env::start(Scale::tiny(), FaultConfig::none()).await;
+    let summary = env
+        .extract(&prospects_2024().with_resume(true))
+        .await
+        .expect("resume starts a run");
+    let p = summary.entity(None, "prospects").expect("prospects");
+    assert_eq!(p.status, "complete");
+    assert_eq!(
+        p.records,
+        truth(&env, EvoEntity::Prospects, "2024-01-01", "2024-12-31")
+    );
+    assert!(p.watermark.is_some(), "{p:?}");
+}
+
+/// A run killed after its manifest said complete but before the watermark was stored: the
+/// resume skips the entity, lands nothing twice, and stores the watermark.
+#[tokio::test]
+async fn resuming_a_complete_run_stores_a_missing_watermark() {
+    let env = Env::start(Scale::tiny(), FaultConfig::none()).await;
+    let first = env.extract(&prospects_2024()).await.expect("first");
+    let key = skyfit_lake::EntityKey::try_new(Source::Evo, None, "prospects").expect("key");
+    let stored = env
+        .lake
+        .get_watermark(&key)
+        .await
+        .expect("read")
+        .expect("stored");
+    std::fs::remove_file(env.dir.path().join(key.watermark_path().as_ref()))
+        .expect("delete watermark");
+    let summary = env
+        .extract(&prospects_2024().with_resume(true))
+        .await
+        .expect("resume");
+    assert_eq!(
+        summary.run_id, first.run_id,
+        "the complete run is the one resumed"
+    );
+    let p = summary.entity(None, "prospects").expect("prospects");
+    assert_eq!(p.status, "skipped");
+    let again = env
+        .lake
+        .get_watermark(&key)
+        .await
+        .expect("read")
+        .expect("restored");
+    assert_eq!(again.last_successful_until, stored.last_successful_until);
+    assert_eq!(
+        p.watermark
+            .as_ref()
+            .and_then(|w| w.get("last_successful_until")),
+        serde_json::to_value(&stored)
+            .expect("json")
+            .get("last_successful_until")
+    );
+    let bronze = env.bronze(Source::Evo, None, "prospects").await;
+    assert!(bronze.values().all(|n| *n == 1));
+}

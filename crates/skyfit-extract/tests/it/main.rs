@@ -4,4 +4,5 @@
 mod common;
 mod evo;
 mod pipedrive;
+mod rate;
 mod zendesk;

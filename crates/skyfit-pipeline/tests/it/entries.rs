@@ -1,23 +1,10 @@
 use std::collections::HashSet;
-use std::path::PathBuf;
 
-use chrono::{TimeZone, Utc};
-use skyfit_api_sim::Scale;
-use skyfit_core::{RunId, Source};
-use skyfit_lake::{BronzeWriter, EntityKey, LakeStore, PageRef};
+use skyfit_lake::LakeStore;
 use skyfit_pipeline::{LoadOptions, load};
 use skyfit_test_utils::{TestDb, temp_lake};
 
-fn queries() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../queries")
-}
-
-fn records(range: std::ops::Range<u64>) -> Vec<String> {
-    let scale = Scale::small();
-    range
-        .map(|i| skyfit_api_sim::evo::entries::record_json(7, &scale, i))
-        .collect()
-}
+use crate::support::{count, entries as records, queries, run_id};
 
 /// Distinct (entry_id, date text) keys, as the warehouse must hold them.
 fn keys(recs: &[String]) -> HashSet<(i64, String)> {
@@ -32,34 +19,8 @@ fn keys(recs: &[String]) -> HashSet<(i64, String)> {
         .collect()
 }
 
-async fn write_run(lake: &LakeStore, run: &RunId, recs: &[String]) {
-    let key = EntityKey::try_new(Source::Evo, None, "entries").unwrap();
-    let mut w = BronzeWriter::builder(lake, key, run.clone())
-        .create()
-        .await
-        .unwrap();
-    w.begin_window("w1", None);
-    for (page, chunk) in recs.chunks(300).enumerate() {
-        let p = PageRef {
-            window: "w1",
-            page: page as u64,
-            cursor: None,
-        };
-        w.write_page(&p, chunk.iter().map(String::as_str))
-            .await
-            .unwrap();
-        w.flush().await.unwrap();
-    }
-    w.complete_window("w1").unwrap();
-    w.finish().await.unwrap();
-}
-
-async fn count(db: &TestDb, table: &str) -> i64 {
-    db.client()
-        .query_one(&format!("SELECT count(*) FROM {table}"), &[])
-        .await
-        .unwrap()
-        .get(0)
+async fn write_run(lake: &LakeStore, run: &skyfit_core::RunId, recs: &[String]) {
+    crate::support::write_run(lake, "entries", run, recs).await
 }
 
 #[tokio::test]
@@ -71,11 +32,25 @@ async fn entries_load_incrementally_exactly_once_with_real_keys() {
     opts.entities = vec!["entries".into()];
 
     let first = records(0..1000);
-    let r1 = RunId::from_time(Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap());
+    let r1 = run_id(20);
     write_run(&lake, &r1, &first).await;
     let s = load(&lake, db.database(), &opts).await.unwrap();
     assert_eq!(s.targets.len(), 2, "{s:?}");
     let expected = keys(&first);
+    // Reconciliation: 1000 bronze records, the duplicates dropped, the same keys in stg and core.
+    let r = &s.reconciliation[0];
+    assert_eq!(
+        (r.entity.as_str(), r.bronze_records),
+        ("evo_entries", 1000),
+        "{r:?}"
+    );
+    assert_eq!(r.stg_rows, Some(expected.len() as u64), "{r:?}");
+    assert_eq!(r.core_rows, r.stg_rows, "{r:?}");
+    assert_eq!(r.dropped, 1000 - expected.len() as u64, "{r:?}");
+    assert!(
+        r.problems.is_empty() && r.render().contains("→ stg"),
+        "{r:?}"
+    );
     assert_eq!(count(&db, "core.evo_entries").await, expected.len() as i64);
     assert_eq!(
         count(&db, "stg_evo.entries_raw").await,
@@ -99,7 +74,7 @@ async fn entries_load_incrementally_exactly_once_with_real_keys() {
 
     // A later run re-extracts half of the first and adds new entries: only those change.
     let second = records(500..1500);
-    let r2 = RunId::from_time(Utc.with_ymd_and_hms(2026, 11, 21, 2, 0, 0).unwrap());
+    let r2 = run_id(21);
     write_run(&lake, &r2, &second).await;
     let s = load(&lake, db.database(), &opts).await.unwrap();
     let core = s

@@ -1,3 +1,7 @@
 //! Bronze → PostgreSQL through the real SQL in `queries/`, against a real server.
 
+mod bad_values;
 mod entries;
+mod failover;
+mod partitions;
+mod support;

@@ -3,3 +3,4 @@
 mod ledger;
 mod migrations;
 mod tls;
+mod watermarks;

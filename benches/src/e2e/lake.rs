@@ -1,0 +1,107 @@
+//! A bronze lake of N EVO entries from the simulator's generator, written through
+//! [`BronzeWriter`] exactly as the extractor writes it: a first run with entries `0..N`, and a
+//! second run a day later that re-extracts the last `duplicate_pct` % of them (the overlap an
+//! incremental window with a safety margin produces), so the loader has real duplicates to drop.
+
+use std::time::Instant;
+
+use chrono::{TimeZone, Utc};
+use skyfit_api_sim::{Gen, Scale};
+use skyfit_core::{RunId, Source};
+use skyfit_lake::{BronzeWriter, EntityKey, LakeStore, PageRef};
+
+use crate::error::{Error, Result};
+
+/// Records per simulated API page (EVO's page size).
+const PAGE: u64 = 1_000;
+
+/// What was written.
+#[derive(Debug, Clone, Default)]
+pub struct LakeStats {
+    pub runs: usize,
+    pub bronze_records: u64,
+    /// Entries the warehouse must end up with (distinct records).
+    pub distinct_records: u64,
+    pub seconds: f64,
+}
+
+/// How many of `records` the second run re-extracts.
+pub fn duplicates(records: u64, duplicate_pct: f64) -> u64 {
+    ((records as f64) * duplicate_pct / 100.0)
+        .round()
+        .min(records as f64) as u64
+}
+
+/// Writes the two runs into `lake`.
+pub async fn build(
+    lake: &LakeStore,
+    records: u64,
+    duplicate_pct: f64,
+    seed: u64,
+) -> Result<LakeStats> {
+    let started = Instant::now();
+    // The benchmark scale's shape (members, branches, employees) with the timeline sized to
+    // N, so entry dates spread over the same years whatever N is.
+    let mut scale = Scale::medium();
+    scale.evo_entries = records.max(1);
+    let g = Gen::new(seed, scale);
+    let dup = duplicates(records, duplicate_pct);
+    let first = run_id(2026, 11, 20)?;
+    let second = run_id(2026, 11, 21)?;
+    write_run(lake, &g, &first, 0..records).await?;
+    let mut runs = 1;
+    if dup > 0 {
+        write_run(lake, &g, &second, records - dup..records).await?;
+        runs += 1;
+    }
+    Ok(LakeStats {
+        runs,
+        bronze_records: records + dup,
+        distinct_records: records,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn run_id(y: i32, m: u32, d: u32) -> Result<RunId> {
+    let t = Utc
+        .with_ymd_and_hms(y, m, d, 2, 0, 0)
+        .single()
+        .ok_or_else(|| Error::Setup(format!("bad run date {y}-{m}-{d}")))?;
+    Ok(RunId::from_time(t))
+}
+
+async fn write_run(
+    lake: &LakeStore,
+    g: &Gen,
+    run: &RunId,
+    range: std::ops::Range<u64>,
+) -> Result<()> {
+    let key = EntityKey::try_new(Source::Evo, None, "entries")?;
+    let mut w = BronzeWriter::builder(lake, key, run.clone())
+        .create()
+        .await?;
+    w.begin_window("bench", None);
+    let mut page: Vec<String> = Vec::with_capacity(PAGE as usize);
+    let mut start = range.start;
+    let mut n = 0;
+    while start < range.end {
+        let end = (start + PAGE).min(range.end);
+        page.resize_with((end - start) as usize, String::new);
+        for (s, i) in page.iter_mut().zip(start..end) {
+            s.clear();
+            skyfit_api_sim::evo::entries::write_record(g, i, s);
+        }
+        let p = PageRef {
+            window: "bench",
+            page: n,
+            cursor: None,
+        };
+        w.write_page(&p, page.iter().map(String::as_str)).await?;
+        start = end;
+        n += 1;
+    }
+    w.flush().await?;
+    w.complete_window("bench")?;
+    w.finish().await?;
+    Ok(())
+}

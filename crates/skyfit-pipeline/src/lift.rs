@@ -1,0 +1,69 @@
+//! Lifts the top-level `TRY_CAST`s of a query's final `SELECT` into the loader's cast.
+//!
+//! The queries type text with `TRY_CAST(text AS T)`, which turns a bad value into NULL
+//! silently. Lifted, the loader receives the text and casts it with the same Arrow rules
+//! ([`crate::cast`]), so a value that does not convert is still NULL in the table but is also
+//! quarantined with its bronze file, line, column and raw text (issue 5, "Bad input").
+//!
+//! Only `TRY_CAST(<text> AS <non-text>) AS name` directly in the final projection is lifted:
+//! that is a pure parse, and the loader's target type decides it. Casts inside expressions
+//! (`COALESCE(TRY_CAST(…), false)`) and in CTEs (dedup keys) stay as written.
+//!
+//! The lineage columns `_source_file` and `_source_line` (from `_line`) are added to the result
+//! when the query did not select them but its final input has them, so quarantine rows of core
+//! tables point at the bronze line too; columns the target table lacks are not loaded.
+
+use arrow::datatypes::DataType;
+use datafusion::common::Column;
+use datafusion::dataframe::DataFrame;
+use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan, Projection};
+
+use crate::error::Result;
+
+fn is_text(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// The plan of `df` with its final projection's text `TRY_CAST`s lifted; unchanged when the
+/// plan does not end in a projection.
+pub fn lift(df: DataFrame) -> Result<DataFrame> {
+    let (state, plan) = df.into_parts();
+    let LogicalPlan::Projection(p) = &plan else {
+        return Ok(DataFrame::new(state, plan));
+    };
+    let input = p.input.schema();
+    let mut exprs = Vec::with_capacity(p.expr.len() + 2);
+    for e in &p.expr {
+        let lifted = match e {
+            Expr::Alias(a) => match a.expr.as_ref() {
+                Expr::TryCast(tc)
+                    if !is_text(tc.field.data_type())
+                        && tc.expr.get_type(input).is_ok_and(|t| is_text(&t)) =>
+                {
+                    Some(
+                        tc.expr
+                            .as_ref()
+                            .clone()
+                            .alias_qualified(a.relation.clone(), a.name.clone()),
+                    )
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        exprs.push(lifted.unwrap_or_else(|| e.clone()));
+    }
+    let out = plan.schema();
+    for (name, from) in [("_source_file", "_source_file"), ("_source_line", "_line")] {
+        if out.has_column_with_unqualified_name(name) {
+            continue;
+        }
+        // Ambiguous or absent in the input (joins, aggregates): no lineage, as before.
+        if let Ok((qualifier, field)) = input.qualified_field_with_unqualified_name(from) {
+            let c = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+            exprs.push(c.alias(name));
+        }
+    }
+    let projection = Projection::try_new(exprs, p.input.clone())?;
+    Ok(DataFrame::new(state, LogicalPlan::Projection(projection)))
+}
