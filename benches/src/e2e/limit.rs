@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use arrow::array::RecordBatch;
 use arrow::compute::{CastOptions, cast_with_options};
-use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use arrow::datatypes::{DataType, Field, Schema};
 use bytes::BytesMut;
 use futures::StreamExt;
 use skyfit_load::sql::quote_ident;
@@ -49,42 +49,14 @@ pub struct LimitReport {
     pub seconds: f64,
 }
 
-fn target_type(typname: &str) -> Option<(PgType, DataType)> {
-    // The loader's mapping (skyfit-pipeline's target.rs) for the types entries use.
-    Some(match typname {
-        "int4" => (PgType::Int4, DataType::Int32),
-        "int8" => (PgType::Int8, DataType::Int64),
-        "text" => (PgType::Text, DataType::Utf8),
-        "jsonb" => (PgType::Jsonb, DataType::Utf8),
-        "date" => (PgType::Date, DataType::Date32),
-        "timestamptz" => (
-            PgType::Timestamptz,
-            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-        ),
-        _ => return None,
-    })
-}
-
+/// The target's columns with the loader's own type mapping, so the limit is measured on
+/// exactly the rows and types the load writes.
 async fn target_columns(client: &Client, target: &str) -> Result<Vec<(String, PgType, DataType)>> {
-    let rows = client
-        .query(
-            "SELECT a.attname::text, t.typname::text FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-             WHERE a.attrelid = $1::text::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-            &[&target],
-        )
-        .await
-        .map_err(Error::pg(format!("reading the columns of {target}")))?;
-    rows.iter()
-        .map(|r| {
-            let (name, typ): (String, String) = (r.get(0), r.get(1));
-            let (pg, arrow) = target_type(&typ).ok_or_else(|| {
-                Error::Setup(format!(
-                    "{target}.{name} has type {typ}, not handled by the bench"
-                ))
-            })?;
-            Ok((name, pg, arrow))
-        })
-        .collect()
+    Ok(skyfit_pipeline::target::columns(client, target)
+        .await?
+        .into_iter()
+        .map(|c| (c.name, c.pg_type, c.arrow))
+        .collect())
 }
 
 /// Runs `q` over the whole lake and writes its rows, cast to the target's types, to

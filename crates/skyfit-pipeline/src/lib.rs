@@ -19,7 +19,7 @@ pub mod load;
 pub mod reconcile;
 pub mod sample;
 mod shadow;
-mod target;
+pub mod target;
 mod unkeyed;
 
 pub use diff::{DiffOptions, DiffReport, diff};
