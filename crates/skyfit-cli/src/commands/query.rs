@@ -44,8 +44,21 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
                 );
                 return Ok(ExitCode::SUCCESS);
             }
-            let total = df.clone().count().await?;
-            let rows = df.limit(0, Some(limit))?.collect().await?;
+            // One pass: count every row, keep the first `limit`. (Counting and limiting as two
+            // queries ran the dedup twice.)
+            let mut stream = df.execute_stream().await?;
+            let (mut total, mut rows) = (0usize, Vec::new());
+            while let Some(batch) = futures::StreamExt::next(&mut stream).await {
+                let batch = batch?;
+                let kept: usize = rows
+                    .iter()
+                    .map(|b: &datafusion::arrow::array::RecordBatch| b.num_rows())
+                    .sum();
+                if kept < limit {
+                    rows.push(batch.slice(0, (limit - kept).min(batch.num_rows())));
+                }
+                total += batch.num_rows();
+            }
             match format {
                 OutputFormat::Table | OutputFormat::Parquet => {
                     println!("{}", pretty_format_batches(&rows)?)
