@@ -31,7 +31,11 @@ fn bench(c: &mut Criterion) {
         .filter(|q| skyfit_benches::e2e::TARGETS.contains(&q.target.as_str()))
         .collect();
     let session = rt
-        .block_on(skyfit_pipeline::session_for(&lake, &queries))
+        .block_on(skyfit_pipeline::session_for(
+            &lake,
+            &queries,
+            &Default::default(),
+        ))
         .expect("session");
 
     let mut group = c.benchmark_group("dedup");

@@ -101,7 +101,7 @@ fn bench(c: &mut Criterion) {
     )
     .expect("batch");
     let ctx = SessionContext::new();
-    for udf in skyfit_transform::udf::udfs() {
+    for udf in skyfit_transform::udf::udfs("UTC").expect("udfs") {
         ctx.register_udf(udf);
     }
     ctx.register_table(

@@ -5,8 +5,8 @@
 -- @test not_null: branch_id
 -- @test row_count: 1..
 -- EVO branches: one row per branch, latest version. Source: bronze.evo_branches (GET /api/v1/configuration).
--- Timestamps: EVO sends naive local times; they are read as UTC (the reference's session time zone).
--- A configurable source time zone comes later. Values that do not convert become NULL.
+-- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
+-- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH src AS (
     SELECT
         TRY_CAST(json_as_text(_raw, 'idBranch') AS BIGINT) AS branch_id,
@@ -41,7 +41,7 @@ SELECT
     json_as_text(_raw, 'website') AS website,  -- website
     TRY_CAST(json_as_text(_raw, 'latitude') AS DOUBLE) AS latitude,  -- latitude
     TRY_CAST(json_as_text(_raw, 'longitude') AS DOUBLE) AS longitude,  -- longitude
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'openingDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS opening_date,  -- opening date
+    evo_timestamp(json_as_text(_raw, 'openingDate')) AS opening_date,  -- opening date
     CASE WHEN substr(ltrim(json_get_json(_raw, 'businessHours')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'businessHours') END AS business_hours,  -- opening hours as sent (JSON)
     CASE WHEN substr(ltrim(json_get_json(_raw, 'searchTerms')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'searchTerms') END AS search_terms,  -- search terms as sent (JSON)
     _run_id AS _source_run_id  -- extraction run of the version loaded

@@ -8,14 +8,14 @@
 -- (typed columns of GET /api/v1/entries). Records whose date is missing or empty are not loadable (as in the
 -- reference); a date that does not parse leaves no key and is left to the loader's quarantine.
 -- Partitioning: core.evo_entries is partitioned by year of entry_date (2020-2027 + DEFAULT).
--- Timestamps: EVO sends naive local times; they are read as UTC (the reference's session time zone).
--- A configurable source time zone comes later. Values that do not convert become NULL.
+-- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
+-- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH src AS (
     SELECT
         -- _entry_id is the key computed when the part was written (bronze schema v2); parts
         -- written before it read NULL there and are keyed by parsing _raw (the same algorithm).
         CASE WHEN "date" IS NOT NULL AND "date" <> '' THEN COALESCE(_entry_id, evo_entry_id(_raw)) END AS entry_id,
-        arrow_cast(TRY_CAST("date" AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS entry_date,
+        evo_timestamp("date") AS entry_date,
         _raw, _line, _source_file, _run_id, _ingestion_date, _scope,
         "dateTurn", "timeZone", "idMember", "nameMember", "idProspect", "nameProspect", "idEmployee",
         "nameEmployee", "idBranch", "entryType", "entryAction", device, "blockReason", "releasesByID", "idMigration"
@@ -33,8 +33,8 @@ latest AS (
 )
 SELECT
     entry_id,  -- synthetic key of data contract 2.4.6 (evo_entry_id UDF), identical to the reference's
-    entry_date,  -- raw date as a timestamp (naive, read as UTC); partition key
-    arrow_cast(TRY_CAST("dateTurn" AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS entry_date_turn,  -- business day (turn) of the entry
+    entry_date,  -- raw date read in evo.source_timezone; partition key
+    evo_timestamp("dateTurn") AS entry_date_turn,  -- business day (turn) of the entry
     "timeZone" AS timezone,  -- time zone label sent with the entry (not applied)
     "idMember" AS member_id,  -- member who entered
     "nameMember" AS member_name,  -- member name as sent

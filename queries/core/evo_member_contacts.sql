@@ -8,8 +8,8 @@
 -- @test row_count: 1..
 -- Phones and e-mails of each member, exploded from the latest member version's contacts[] array.
 -- Keyed by position; an idPhone repeated within one member keeps only its first element (phone_id is unique per member).
--- Timestamps: EVO sends naive local times; they are read as UTC (the reference's session time zone).
--- A configurable source time zone comes later. Values that do not convert become NULL.
+-- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
+-- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH src AS (
     SELECT
         TRY_CAST(json_as_text(_raw, 'idMember') AS BIGINT) AS member_id,

@@ -8,8 +8,8 @@
 -- @test row_count: 1..
 -- Contracts of each member, exploded from the latest member version's memberships[] array.
 -- Elements without idMemberMembership cannot be keyed and are skipped; a contract listed twice keeps its last element.
--- Timestamps: EVO sends naive local times; they are read as UTC (the reference's session time zone).
--- A configurable source time zone comes later. Values that do not convert become NULL.
+-- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
+-- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH src AS (
     SELECT
         TRY_CAST(json_as_text(_raw, 'idMember') AS BIGINT) AS member_id,
@@ -52,21 +52,21 @@ SELECT
     COALESCE(json_as_text(elem, 'name'), json_as_text(elem, 'membershipName')) AS membership_name,  -- plan name: name (API), membershipName (reference) as fallback
     COALESCE(TRY_CAST(json_as_text(elem, 'idMemberMembershipRenewed') AS BIGINT), TRY_CAST(json_as_text(elem, 'idMembershipRenewed') AS BIGINT)) AS membership_renewed_id,  -- renewed contract: idMemberMembershipRenewed (API), idMembershipRenewed as fallback
     TRY_CAST(json_as_text(elem, 'idSale') AS BIGINT) AS sale_id,  -- sale that created the contract
-    arrow_cast(TRY_CAST(json_as_text(elem, 'saleDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS sale_date,  -- sale timestamp
-    arrow_cast(TRY_CAST(json_as_text(elem, 'startDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS start_date,  -- contract start
-    arrow_cast(TRY_CAST(json_as_text(elem, 'endDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS end_date,  -- contract end
-    arrow_cast(TRY_CAST(json_as_text(elem, 'cancelDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS cancel_date,  -- cancellation date
-    arrow_cast(TRY_CAST(json_as_text(elem, 'cancelDateOn') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS cancel_date_on,  -- cancellation effective date
-    arrow_cast(TRY_CAST(json_as_text(elem, 'cancelCreationDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS cancel_creation_date,  -- when the cancellation was entered
+    evo_timestamp(json_as_text(elem, 'saleDate')) AS sale_date,  -- sale timestamp
+    evo_timestamp(json_as_text(elem, 'startDate')) AS start_date,  -- contract start
+    evo_timestamp(json_as_text(elem, 'endDate')) AS end_date,  -- contract end
+    evo_timestamp(json_as_text(elem, 'cancelDate')) AS cancel_date,  -- cancellation date
+    evo_timestamp(json_as_text(elem, 'cancelDateOn')) AS cancel_date_on,  -- cancellation effective date
+    evo_timestamp(json_as_text(elem, 'cancelCreationDate')) AS cancel_creation_date,  -- when the cancellation was entered
     json_as_text(elem, 'membershipStatus') AS membership_status,  -- contract status as sent
     TRY_CAST(json_as_text(elem, 'valueNextMonth') AS DECIMAL(15,2)) AS value_next_month,  -- next monthly charge
     TRY_CAST(json_as_text(elem, 'originalValue') AS DECIMAL(15,2)) AS original_value,  -- original contract value
-    arrow_cast(TRY_CAST(json_as_text(elem, 'nextCharge') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS next_charge,  -- next charge date (text or number in the API; non-dates become NULL)
-    arrow_cast(TRY_CAST(json_as_text(elem, 'nextDateSuspension') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS next_date_suspension,  -- next suspension date
+    evo_timestamp(json_as_text(elem, 'nextCharge')) AS next_charge,  -- next charge date (text or number in the API; non-dates become NULL)
+    evo_timestamp(json_as_text(elem, 'nextDateSuspension')) AS next_date_suspension,  -- next suspension date
     TRY_CAST(json_as_text(elem, 'idCategoryMembership') AS BIGINT) AS category_membership_id,  -- plan category
-    arrow_cast(TRY_CAST(json_as_text(elem, 'loyaltyEndDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS loyalty_end_date,  -- end of the loyalty period
-    arrow_cast(TRY_CAST(json_as_text(elem, 'assessmentEndDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS assessment_end_date,  -- end of the physical assessment validity
-    arrow_cast(TRY_CAST(json_as_text(elem, 'acceptanceDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS acceptance_date,  -- terms acceptance date
+    evo_timestamp(json_as_text(elem, 'loyaltyEndDate')) AS loyalty_end_date,  -- end of the loyalty period
+    evo_timestamp(json_as_text(elem, 'assessmentEndDate')) AS assessment_end_date,  -- end of the physical assessment validity
+    evo_timestamp(json_as_text(elem, 'acceptanceDate')) AS acceptance_date,  -- terms acceptance date
     TRY_CAST(json_as_text(elem, 'numMembers') AS INT) AS num_members,  -- members covered by the contract
     TRY_CAST(json_as_text(elem, 'flAllowLocker') AS BOOLEAN) AS fl_allow_locker,  -- locker allowed
     TRY_CAST(json_as_text(elem, 'flAdditionalMembership') AS BOOLEAN) AS fl_additional_membership,  -- additional contract

@@ -5,8 +5,8 @@
 -- @test not_null: member_id
 -- @test row_count: 1..
 -- EVO members: one row per member, latest version. Source: bronze.evo_members (GET /api/v2/members).
--- Timestamps: EVO sends naive local times; they are read as UTC (the reference's session time zone).
--- A configurable source time zone comes later. Values that do not convert become NULL.
+-- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
+-- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH src AS (
     SELECT
         TRY_CAST(json_as_text(_raw, 'idMember') AS BIGINT) AS member_id,
@@ -75,10 +75,10 @@ SELECT
     json_as_text(_raw, 'membershipStatus') AS membership_status,  -- current contract status as sent
     COALESCE(TRY_CAST(json_as_text(_raw, 'penalized') AS BOOLEAN), false) AS penalized,  -- penalized (NULL read as false)
     TRY_CAST(json_as_text(_raw, 'totalFitCoins') AS DECIMAL(15,2)) AS total_fit_coins,  -- loyalty coin balance
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'registerDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS register_date,  -- registration timestamp
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'conversionDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS conversion_date,  -- prospect-to-member conversion timestamp
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'lastAccessDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS last_access_date,  -- last access timestamp
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'updateDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS update_date,  -- last change in EVO (may carry an offset)
+    evo_timestamp(json_as_text(_raw, 'registerDate')) AS register_date,  -- registration timestamp
+    evo_timestamp(json_as_text(_raw, 'conversionDate')) AS conversion_date,  -- prospect-to-member conversion timestamp
+    evo_timestamp(json_as_text(_raw, 'lastAccessDate')) AS last_access_date,  -- last access timestamp
+    evo_timestamp(json_as_text(_raw, 'updateDate')) AS update_date,  -- last change in EVO (may carry an offset)
     COALESCE(NULLIF(json_as_text(_raw, 'photoUrl'), ''), json_as_text(_raw, 'photo')) AS photo_url,  -- photo URL: photoUrl (API), photo (reference) as fallback
     json_as_text(_raw, 'gympassId') AS gympass_id,  -- Gympass id
     json_as_text(_raw, 'codeTotalpass') AS code_totalpass,  -- TotalPass code

@@ -5,8 +5,8 @@
 -- @test not_null: prospect_id
 -- @test row_count: 1..
 -- EVO prospects: one row per prospect, latest version. Source: bronze.evo_prospects (GET /api/v1/prospects).
--- Timestamps: EVO sends naive local times; they are read as UTC (the reference's session time zone).
--- A configurable source time zone comes later. Values that do not convert become NULL.
+-- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
+-- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH src AS (
     SELECT
         TRY_CAST(json_as_text(_raw, 'idProspect') AS BIGINT) AS prospect_id,
@@ -46,12 +46,12 @@ SELECT
     json_as_text(_raw, 'mktChannel') AS mkt_channel,  -- marketing channel
     json_as_text(_raw, 'currentStep') AS current_step,  -- funnel step
     json_as_text(_raw, 'gympassId') AS gympass_id,  -- Gympass id
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'conversionDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS conversion_date,  -- conversion timestamp
+    evo_timestamp(json_as_text(_raw, 'conversionDate')) AS conversion_date,  -- conversion timestamp
     TRY_CAST(json_as_text(_raw, 'idMember') AS BIGINT) AS member_id,  -- member the prospect became
     COALESCE(json_as_text(_raw, 'responsible', 'name'), json_as_text(_raw, 'financiallyResponsibles', 0, 'name')) AS responsible_name,  -- responsible.name (API), financiallyResponsibles[0].name as fallback
     COALESCE(json_as_text(_raw, 'responsible', 'document'), json_as_text(_raw, 'financiallyResponsibles', 0, 'cpf')) AS responsible_document,  -- responsible.document (API), financiallyResponsibles[0].cpf as fallback
     COALESCE(TRY_CAST(json_as_text(_raw, 'responsible', 'financialResponsible') AS BOOLEAN), TRY_CAST(json_as_text(_raw, 'financiallyResponsibles', 0, 'financialResponsible') AS BOOLEAN)) AS responsible_is_financial,  -- responsible pays
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'registerDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS register_date,  -- registration timestamp
+    evo_timestamp(json_as_text(_raw, 'registerDate')) AS register_date,  -- registration timestamp
     CASE WHEN json_contains(_raw, 'interests') THEN '{"interests":' || json_get_json(_raw, 'interests') || ',"notes":' || COALESCE(json_get_json(_raw, 'notes'), 'null') || ',"temperature":' || COALESCE(json_get_json(_raw, 'temperature'), 'null') || '}' END AS custom_fields,  -- {interests, notes, temperature} as sent when the record has an interests key, else NULL
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

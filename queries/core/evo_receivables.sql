@@ -9,8 +9,8 @@
 -- standalone GET /api/v1/receivables records; per receivable the latest run wins (then the standalone
 -- record, which carries updateDate changes of old sales). Receivables without idReceivable or idSale
 -- cannot be keyed or attached to a sale and are skipped.
--- Timestamps: EVO sends naive local times; they are read as UTC (the reference's session time zone).
--- A configurable source time zone comes later. Values that do not convert become NULL.
+-- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
+-- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH src AS (
     SELECT
         TRY_CAST(json_as_text(_raw, 'idSale') AS BIGINT) AS sale_id,
@@ -51,11 +51,11 @@ keyed AS (
 SELECT
     receivable_id,  -- EVO idReceivable
     sale_id,  -- parent sale
-    arrow_cast(TRY_CAST(json_as_text(elem, 'registrationDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS registration_date,  -- when the receivable was created
-    arrow_cast(TRY_CAST(json_as_text(elem, 'dueDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS due_date,  -- due date
-    arrow_cast(TRY_CAST(json_as_text(elem, 'receivingDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS receiving_date,  -- payment date
-    arrow_cast(TRY_CAST(json_as_text(elem, 'cancellationDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS cancellation_date,  -- cancellation date
-    arrow_cast(TRY_CAST(json_as_text(elem, 'updateDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS update_date,  -- last change in EVO
+    evo_timestamp(json_as_text(elem, 'registrationDate')) AS registration_date,  -- when the receivable was created
+    evo_timestamp(json_as_text(elem, 'dueDate')) AS due_date,  -- due date
+    evo_timestamp(json_as_text(elem, 'receivingDate')) AS receiving_date,  -- payment date
+    evo_timestamp(json_as_text(elem, 'cancellationDate')) AS cancellation_date,  -- cancellation date
+    evo_timestamp(json_as_text(elem, 'updateDate')) AS update_date,  -- last change in EVO
     COALESCE(TRY_CAST(json_as_text(elem, 'ammount') AS DECIMAL(15,2)), TRY_CAST(json_as_text(elem, 'amount') AS DECIMAL(15,2))) AS amount,  -- ammount (API, sic), amount as fallback
     COALESCE(TRY_CAST(json_as_text(elem, 'ammountPaid') AS DECIMAL(15,2)), TRY_CAST(json_as_text(elem, 'amountPaid') AS DECIMAL(15,2))) AS amount_paid,  -- ammountPaid (API, sic)
     TRY_CAST(json_as_text(elem, 'status', 'id') AS INT) AS status_id,  -- 1 open, 2 received, 3 cancelled, 4 overdue

@@ -8,8 +8,8 @@
 -- @test row_count: 1..
 -- Lines of each sale, exploded from the latest sale version's saleItens[] array (API spelling).
 -- Elements without idSaleItem cannot be keyed and are skipped; an item listed under two sales keeps the latest sale version.
--- Timestamps: EVO sends naive local times; they are read as UTC (the reference's session time zone).
--- A configurable source time zone comes later. Values that do not convert become NULL.
+-- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
+-- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH src AS (
     SELECT
         TRY_CAST(json_as_text(_raw, 'idSale') AS BIGINT) AS sale_id,
@@ -65,7 +65,7 @@ SELECT
     TRY_CAST(json_as_text(elem, 'idService') AS BIGINT) AS service_id,  -- service sold
     COALESCE(TRY_CAST(json_as_text(elem, 'coporatePartnershipId') AS BIGINT), TRY_CAST(json_as_text(elem, 'idCorporatePartnership') AS BIGINT)) AS corporate_partnership_id,  -- coporatePartnershipId (API, sic), idCorporatePartnership as fallback
     COALESCE(json_as_text(elem, 'corporatePartnershipName'), json_as_text(elem, 'nameCorporatePartnership')) AS corporate_partnership_name,  -- corporatePartnershipName (API), nameCorporatePartnership as fallback
-    arrow_cast(TRY_CAST(json_as_text(elem, 'membershipStartDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS membership_start_date,  -- contract start
+    evo_timestamp(json_as_text(elem, 'membershipStartDate')) AS membership_start_date,  -- contract start
     TRY_CAST(json_as_text(elem, 'numMembers') AS INT) AS num_members,  -- members covered
     json_as_text(elem, 'voucher') AS voucher,  -- voucher code
     json_as_text(elem, 'accountingCode') AS accounting_code,  -- accounting code

@@ -5,8 +5,8 @@
 -- @test not_null: sale_id
 -- @test row_count: 1..
 -- EVO sales: one row per sale header, latest version. Source: bronze.evo_sales (GET /api/v2/sales).
--- Timestamps: EVO sends naive local times; they are read as UTC (the reference's session time zone).
--- A configurable source time zone comes later. Values that do not convert become NULL.
+-- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
+-- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH src AS (
     SELECT
         TRY_CAST(json_as_text(_raw, 'idSale') AS BIGINT) AS sale_id,
@@ -32,16 +32,16 @@ SELECT
     json_as_text(_raw, 'nameEmployeeSale') AS employee_sale_name,  -- name of the employee credited
     TRY_CAST(json_as_text(_raw, 'idPersonal') AS BIGINT) AS personal_id,  -- personal trainer
     TRY_CAST(json_as_text(_raw, 'idBranch') AS BIGINT) AS branch_id,  -- branch
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'saleDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS sale_date,  -- sale timestamp
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'saleDateServer') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS sale_date_server,  -- server timestamp of the sale
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'updateDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS update_date,  -- last change in EVO
+    evo_timestamp(json_as_text(_raw, 'saleDate')) AS sale_date,  -- sale timestamp
+    evo_timestamp(json_as_text(_raw, 'saleDateServer')) AS sale_date_server,  -- server timestamp of the sale
+    evo_timestamp(json_as_text(_raw, 'updateDate')) AS update_date,  -- last change in EVO
     TRY_CAST(json_as_text(_raw, 'saleSource') AS INT) AS sale_source,  -- sale channel code
     json_as_text(_raw, 'observations') AS observations,  -- free-text notes
     COALESCE(TRY_CAST(json_as_text(_raw, 'coporatePartnershipId') AS BIGINT), TRY_CAST(json_as_text(_raw, 'idCorporatePartnership') AS BIGINT)) AS corporate_partnership_id,  -- coporatePartnershipId (API, sic), idCorporatePartnership as fallback
     COALESCE(NULLIF(json_as_text(_raw, 'corporatePartnershipName'), ''), json_as_text(_raw, 'nameCorporatePartnership')) AS corporate_partnership_name,  -- corporatePartnershipName (API), nameCorporatePartnership as fallback
     TRY_CAST(json_as_text(_raw, 'idSaleRecurrency') AS BIGINT) AS sale_recurrency_id,  -- recurring billing id
     COALESCE(TRY_CAST(json_as_text(_raw, 'removed') AS BOOLEAN), false) AS removed,  -- sale removed (NULL read as false)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'removalDate') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS removal_date,  -- removal timestamp
+    evo_timestamp(json_as_text(_raw, 'removalDate')) AS removal_date,  -- removal timestamp
     TRY_CAST(json_as_text(_raw, 'idEmployeeRemoval') AS BIGINT) AS employee_removal_id,  -- employee who removed the sale
     COALESCE(json_as_text(_raw, 'idSaleMigration'), json_as_text(_raw, 'saleMigrationId')) AS sale_migration_id,  -- idSaleMigration (API), saleMigrationId as fallback
     COALESCE(json_as_text(_raw, 'cartToken'), json_as_text(_raw, 'idCartToken')) AS cart_token,  -- cartToken, idCartToken as fallback

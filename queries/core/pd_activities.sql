@@ -42,9 +42,9 @@ SELECT
     TRY_CAST(substr(json_as_text(_raw, 'due_date'), 1, 10) AS DATE) AS due_date,  -- due date
     json_as_text(_raw, 'due_time') AS due_time,  -- due time HH:MM as sent
     json_as_text(_raw, 'duration') AS duration,  -- duration HH:MM as sent
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'add_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS add_time,  -- created at (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'marked_as_done_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS marked_as_done_time,  -- done at (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'update_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS update_time,  -- last change (UTC)
+    utc_timestamp(json_as_text(_raw, 'add_time')) AS add_time,  -- created at (UTC)
+    utc_timestamp(json_as_text(_raw, 'marked_as_done_time')) AS marked_as_done_time,  -- done at (UTC)
+    utc_timestamp(json_as_text(_raw, 'update_time')) AS update_time,  -- last change (UTC)
     COALESCE(json_as_text(_raw, 'location', 'value'), CASE WHEN json_get_str(_raw, 'location') IS NOT NULL THEN json_as_text(_raw, 'location') END) AS location,  -- location.value (v2 object), the v1 string as fallback
     COALESCE(json_as_text(_raw, 'location', 'formatted_address'), json_as_text(_raw, 'location_formatted_address')) AS location_formatted_address,  -- location.formatted_address (v2), location_formatted_address (v1)
     CASE WHEN substr(ltrim(json_get_json(_raw, 'participants')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'participants') END AS participants,  -- participants as sent (JSON)

@@ -80,12 +80,12 @@ SELECT
     TRY_CAST(TRY_CAST(json_as_text(_raw, 'stage_id') AS DOUBLE) AS BIGINT) AS stage_id,  -- stage
     TRY_CAST(substr(json_as_text(_raw, 'expected_close_date'), 1, 10) AS DATE) AS expected_close_date,  -- expected close date
     TRY_CAST(TRY_CAST(json_as_text(_raw, 'probability') AS DOUBLE) AS INT) AS probability,  -- win probability, percent (decimals truncated)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'won_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS won_time,  -- won at (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'lost_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS lost_time,  -- lost at (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'close_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS close_time,  -- closed at (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'add_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS add_time,  -- created at (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'update_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS update_time,  -- last change (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'stage_change_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS stage_change_time,  -- last stage change (UTC)
+    utc_timestamp(json_as_text(_raw, 'won_time')) AS won_time,  -- won at (UTC)
+    utc_timestamp(json_as_text(_raw, 'lost_time')) AS lost_time,  -- lost at (UTC)
+    utc_timestamp(json_as_text(_raw, 'close_time')) AS close_time,  -- closed at (UTC)
+    utc_timestamp(json_as_text(_raw, 'add_time')) AS add_time,  -- created at (UTC)
+    utc_timestamp(json_as_text(_raw, 'update_time')) AS update_time,  -- last change (UTC)
+    utc_timestamp(json_as_text(_raw, 'stage_change_time')) AS stage_change_time,  -- last stage change (UTC)
     json_as_text(_raw, 'lost_reason') AS lost_reason,  -- lost reason
     TRY_CAST(TRY_CAST(json_as_text(_raw, 'visible_to') AS DOUBLE) AS INT) AS visible_to,  -- visibility level
     TRY_CAST(TRY_CAST(json_as_text(_raw, 'activities_count') AS DOUBLE) AS INT) AS activities_count,  -- count (include_fields only in v2)

@@ -79,8 +79,8 @@ SELECT
     TRY_CAST(TRY_CAST(json_as_text(_raw, 'open_deals_count') AS DOUBLE) AS INT) AS open_deals_count,  -- open deals (include_fields only)
     TRY_CAST(TRY_CAST(json_as_text(_raw, 'won_deals_count') AS DOUBLE) AS INT) AS won_deals_count,  -- won deals (include_fields only)
     TRY_CAST(TRY_CAST(json_as_text(_raw, 'lost_deals_count') AS DOUBLE) AS INT) AS lost_deals_count,  -- lost deals (include_fields only)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'add_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS add_time,  -- creation time (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'update_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS update_time,  -- last change (UTC)
+    utc_timestamp(json_as_text(_raw, 'add_time')) AS add_time,  -- creation time (UTC)
+    utc_timestamp(json_as_text(_raw, 'update_time')) AS update_time,  -- last change (UTC)
     custom_fields,  -- custom fields keyed by readable names (organizationFields), NULL when none
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

@@ -33,7 +33,7 @@ SELECT
     TRY_CAST(TRY_CAST(json_as_text(_raw, 'order_nr') AS DOUBLE) AS INT) AS order_nr,  -- display order
     COALESCE(NOT TRY_CAST(json_as_text(_raw, 'is_deleted') AS BOOLEAN), TRY_CAST(json_as_text(_raw, 'active') AS BOOLEAN)) AS active,  -- NOT is_deleted (v2), active (v1) as fallback
     COALESCE(TRY_CAST(json_as_text(_raw, 'is_deal_probability_enabled') AS BOOLEAN), TRY_CAST(json_as_text(_raw, 'deal_probability') AS BOOLEAN)) AS deal_probability,  -- is_deal_probability_enabled (v2), deal_probability (v1) as fallback
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'add_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS add_time,  -- creation time (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'update_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS update_time,  -- last change (UTC)
+    utc_timestamp(json_as_text(_raw, 'add_time')) AS add_time,  -- creation time (UTC)
+    utc_timestamp(json_as_text(_raw, 'update_time')) AS update_time,  -- last change (UTC)
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

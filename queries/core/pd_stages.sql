@@ -36,7 +36,7 @@ SELECT
     TRY_CAST(TRY_CAST(json_as_text(_raw, 'deal_probability') AS DOUBLE) AS INT) AS deal_probability,  -- win probability of deals in the stage, percent
     COALESCE(TRY_CAST(json_as_text(_raw, 'is_deal_rot_enabled') AS BOOLEAN), TRY_CAST(json_as_text(_raw, 'rotten_flag') AS BOOLEAN)) AS rotten_flag,  -- is_deal_rot_enabled (v2), rotten_flag (v1) as fallback
     COALESCE(TRY_CAST(TRY_CAST(json_as_text(_raw, 'days_to_rotten') AS DOUBLE) AS INT), TRY_CAST(TRY_CAST(json_as_text(_raw, 'rotten_days') AS DOUBLE) AS INT)) AS rotten_days,  -- days_to_rotten (v2), rotten_days (v1) as fallback
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'add_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS add_time,  -- creation time (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'update_time') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS update_time,  -- last change (UTC)
+    utc_timestamp(json_as_text(_raw, 'add_time')) AS add_time,  -- creation time (UTC)
+    utc_timestamp(json_as_text(_raw, 'update_time')) AS update_time,  -- last change (UTC)
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

@@ -37,7 +37,7 @@ SELECT
     json_as_text(_raw, 'timezone_name') AS timezone_name,  -- time zone name
     json_as_text(_raw, 'timezone_offset') AS timezone_offset,  -- time zone offset, e.g. -03:00
     json_as_text(_raw, 'phone') AS phone,  -- phone
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'created') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS created,  -- creation time (v1 text, UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'modified') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS modified,  -- last change (v1 text, UTC)
+    utc_timestamp(json_as_text(_raw, 'created')) AS created,  -- creation time (v1 text, UTC)
+    utc_timestamp(json_as_text(_raw, 'modified')) AS modified,  -- last change (v1 text, UTC)
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

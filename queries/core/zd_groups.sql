@@ -28,7 +28,7 @@ SELECT
     json_as_text(_raw, 'description') AS description,  -- description
     TRY_CAST(json_as_text(_raw, 'is_public') AS BOOLEAN) AS is_public,  -- public group
     TRY_CAST(json_as_text(_raw, 'deleted') AS BOOLEAN) AS deleted,  -- deleted
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'created_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS created_at,  -- created at (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'updated_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS updated_at,  -- last change (UTC)
+    utc_timestamp(json_as_text(_raw, 'created_at')) AS created_at,  -- created at (UTC)
+    utc_timestamp(json_as_text(_raw, 'updated_at')) AS updated_at,  -- last change (UTC)
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

@@ -32,7 +32,7 @@ SELECT
     json_as_text(_raw, 'external_id') AS external_id,  -- external id
     CASE WHEN substr(ltrim(json_get_json(_raw, 'tags')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'tags') END AS tags,  -- tags (JSON array)
     CASE WHEN substr(ltrim(json_get_json(_raw, 'organization_fields')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'organization_fields') END AS organization_fields,  -- custom organization fields (JSON object)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'created_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS created_at,  -- created at (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'updated_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS updated_at,  -- last change (UTC)
+    utc_timestamp(json_as_text(_raw, 'created_at')) AS created_at,  -- created at (UTC)
+    utc_timestamp(json_as_text(_raw, 'updated_at')) AS updated_at,  -- last change (UTC)
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

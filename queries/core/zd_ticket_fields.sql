@@ -38,7 +38,7 @@ SELECT
     TRY_CAST(json_as_text(_raw, 'required_in_portal') AS BOOLEAN) AS required_in_portal,  -- required in the help center
     CASE WHEN substr(ltrim(json_get_json(_raw, 'custom_field_options')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'custom_field_options') END AS custom_field_options,  -- drop-down options (JSON)
     CASE WHEN substr(ltrim(json_get_json(_raw, 'system_field_options')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'system_field_options') END AS system_field_options,  -- system field options (JSON)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'created_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS created_at,  -- created at (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'updated_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS updated_at,  -- last change (UTC)
+    utc_timestamp(json_as_text(_raw, 'created_at')) AS created_at,  -- created at (UTC)
+    utc_timestamp(json_as_text(_raw, 'updated_at')) AS updated_at,  -- last change (UTC)
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

@@ -33,7 +33,7 @@ SELECT
     TRY_CAST(json_as_text(_raw, 'in_all_brands') AS BOOLEAN) AS in_all_brands,  -- in all brands
     CASE WHEN substr(ltrim(json_get_json(_raw, 'restricted_brand_ids')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'restricted_brand_ids') END AS restricted_brand_ids,  -- brand ids (JSON array)
     CASE WHEN substr(ltrim(json_get_json(_raw, 'ticket_field_ids')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'ticket_field_ids') END AS ticket_field_ids,  -- field ids (JSON array)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'created_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS created_at,  -- created at (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'updated_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS updated_at,  -- last change (UTC)
+    utc_timestamp(json_as_text(_raw, 'created_at')) AS created_at,  -- created at (UTC)
+    utc_timestamp(json_as_text(_raw, 'updated_at')) AS updated_at,  -- last change (UTC)
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

@@ -14,8 +14,8 @@ WITH src AS (
         TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS ticket_id,
         _raw, _line, _source_file, _run_id, _ingestion_date, _scope,
         json_as_text(_raw, 'status') AS status,
-        arrow_cast(TRY_CAST(json_as_text(_raw, 'created_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS created_at,
-        arrow_cast(TRY_CAST(json_as_text(_raw, 'updated_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS updated_at
+        utc_timestamp(json_as_text(_raw, 'created_at')) AS created_at,
+        utc_timestamp(json_as_text(_raw, 'updated_at')) AS updated_at
     FROM bronze.zendesk_tickets
 ),
 latest AS (
@@ -66,8 +66,8 @@ SELECT
     CASE WHEN substr(ltrim(json_get_json(_raw, 'custom_fields')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'custom_fields') END AS custom_fields,  -- custom fields [{id, value}] (JSON)
     created_at,  -- created at (UTC)
     updated_at,  -- last change (UTC)
-    CASE WHEN status IN ('solved', 'closed') THEN COALESCE(arrow_cast(TRY_CAST(json_as_text(_raw, 'metric_set', 'solved_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))'), arrow_cast(TRY_CAST(json_as_text(_raw, 'solved_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))'), s.first_solved) END AS solved_at,  -- metric_set.solved_at when side-loaded, else the earliest updated_at of the current solved/closed streak in bronze
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'due_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS due_at,  -- due date (task tickets)
+    CASE WHEN status IN ('solved', 'closed') THEN COALESCE(utc_timestamp(json_as_text(_raw, 'metric_set', 'solved_at')), utc_timestamp(json_as_text(_raw, 'solved_at')), s.first_solved) END AS solved_at,  -- metric_set.solved_at when side-loaded, else the earliest updated_at of the current solved/closed streak in bronze
+    utc_timestamp(json_as_text(_raw, 'due_at')) AS due_at,  -- due date (task tickets)
     CASE WHEN substr(ltrim(json_get_json(_raw, 'satisfaction_rating')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'satisfaction_rating') END AS satisfaction_rating,  -- satisfaction rating (JSON)
     COALESCE(json_as_text(_raw, 'satisfaction_rating', 'score'), CASE WHEN json_get_str(_raw, 'satisfaction_rating') IS NOT NULL THEN json_as_text(_raw, 'satisfaction_rating') END) AS satisfaction_score,  -- satisfaction_rating.score
     _run_id AS _source_run_id  -- extraction run of the version loaded

@@ -48,8 +48,8 @@ SELECT
     TRY_CAST(json_as_text(_raw, 'shared_agent') AS BOOLEAN) AS shared_agent,  -- shared agent
     json_as_text(_raw, 'signature') AS signature,  -- agent signature
     json_as_text(_raw, 'ticket_restriction') AS ticket_restriction,  -- which tickets the user can see
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'created_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS created_at,  -- created at (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'updated_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS updated_at,  -- last change (UTC)
-    arrow_cast(TRY_CAST(json_as_text(_raw, 'last_login_at') AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS last_login_at,  -- last login (UTC)
+    utc_timestamp(json_as_text(_raw, 'created_at')) AS created_at,  -- created at (UTC)
+    utc_timestamp(json_as_text(_raw, 'updated_at')) AS updated_at,  -- last change (UTC)
+    utc_timestamp(json_as_text(_raw, 'last_login_at')) AS last_login_at,  -- last login (UTC)
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

@@ -13,7 +13,7 @@ WITH src AS (
         -- _entry_id is the key computed when the part was written (bronze schema v2); parts
         -- written before it read NULL there and are keyed by parsing _raw (the same algorithm).
         CASE WHEN "date" IS NOT NULL AND "date" <> '' THEN COALESCE(_entry_id, evo_entry_id(_raw)) END AS entry_id,
-        arrow_cast(TRY_CAST("date" AS TIMESTAMP), 'Timestamp(Microsecond, Some("UTC"))') AS entry_date,
+        evo_timestamp("date") AS entry_date,
         _raw, _line, _source_file, _run_id, _ingestion_date, _scope
     FROM bronze.evo_entries
 ),
@@ -29,7 +29,7 @@ latest AS (
 )
 SELECT
     entry_id,  -- synthetic key of data contract 2.4.6 (evo_entry_id UDF), identical to the reference's
-    entry_date,  -- raw date as a UTC timestamp (naive EVO times read as UTC: the reference's session time zone; a configurable source time zone comes later)
+    entry_date,  -- raw date read in evo.source_timezone (default UTC, the reference's session time zone)
     _raw AS raw_data,  -- the record exactly as the API sent it (JSON text, stored as JSONB)
     _source_file,  -- lake path of the bronze part
     CAST(_line AS INT) AS _source_line,  -- 1-based line in the bronze part

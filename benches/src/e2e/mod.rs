@@ -269,7 +269,7 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
                 ordered.push(q.clone());
             }
         }
-        let session = skyfit_pipeline::session_for(&lake, &ordered).await?;
+        let session = skyfit_pipeline::session_for(&lake, &ordered, &Default::default()).await?;
         let dir = bench.work_dir.join("limit");
         std::fs::create_dir_all(&dir).map_err(Error::io(dir.display()))?;
         limit::world_readable(&dir, 0o755)?;

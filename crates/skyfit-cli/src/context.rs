@@ -96,6 +96,13 @@ impl Context {
         Ok(client)
     }
 
+    /// The transform session's settings from the configuration.
+    pub fn session_options(&self) -> skyfit_transform::SessionOptions {
+        skyfit_transform::SessionOptions {
+            evo_timezone: self.config.evo.source_timezone.clone(),
+        }
+    }
+
     /// Where the transform SQL lives: `--queries`, else `./queries`, else the source tree's.
     pub fn queries_dir(&self) -> std::path::PathBuf {
         if let Some(d) = &self.queries {

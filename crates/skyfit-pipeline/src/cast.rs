@@ -4,6 +4,7 @@
 //! out-of-range number) becomes NULL and is reported with the row's bronze file and line, so
 //! the load never aborts on one bad value and never loses it silently.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
@@ -23,12 +24,20 @@ pub struct Quarantined {
     pub line: Option<i64>,
 }
 
-/// The columns of `targets` that `input` provides, in target order.
-pub fn plan(input: &Schema, targets: &[TargetColumn]) -> (Vec<TargetColumn>, SchemaRef) {
+/// The columns of `targets` that `input` provides, in target order; `zones` gives the zone of
+/// columns whose naive timestamp texts are not UTC (from [`crate::lift`]).
+pub fn plan(
+    input: &Schema,
+    targets: &[TargetColumn],
+    zones: &HashMap<String, String>,
+) -> (Vec<TargetColumn>, SchemaRef) {
     let cols: Vec<TargetColumn> = targets
         .iter()
         .filter(|t| input.field_with_name(&t.name).is_ok())
-        .cloned()
+        .map(|t| TargetColumn {
+            zone: zones.get(&t.name).cloned(),
+            ..t.clone()
+        })
         .collect();
     let schema = Arc::new(Schema::new(
         cols.iter()
@@ -70,14 +79,21 @@ pub fn convert(
             out.push(input.clone());
             continue;
         }
-        let converted = cast_with_options(
-            input,
-            &c.arrow,
-            &CastOptions {
-                safe: true,
-                ..Default::default()
-            },
-        )?;
+        let converted = match (&c.zone, &c.arrow) {
+            (Some(zone), DataType::Timestamp(_, Some(_)))
+                if matches!(input.data_type(), DataType::Utf8 | DataType::Utf8View) =>
+            {
+                skyfit_transform::udf::parse_in_zone(input.as_ref(), zone)?
+            }
+            _ => cast_with_options(
+                input,
+                &c.arrow,
+                &CastOptions {
+                    safe: true,
+                    ..Default::default()
+                },
+            )?,
+        };
         if converted.null_count() > input.null_count() {
             let fmt = ArrayFormatter::try_new(input.as_ref(), &FormatOptions::default())?;
             for row in 0..input.len() {
@@ -136,14 +152,16 @@ mod tests {
                 name: "member_id".into(),
                 pg_type: PgType::Int8,
                 arrow: DataType::Int64,
+                zone: None,
             },
             TargetColumn {
                 name: "not_in_result".into(),
                 pg_type: PgType::Text,
                 arrow: DataType::Utf8,
+                zone: None,
             },
         ];
-        let (cols, schema) = plan(&batch.schema(), &targets);
+        let (cols, schema) = plan(&batch.schema(), &targets, &HashMap::new());
         assert_eq!(cols.len(), 1);
         let (out, bad) = convert(&batch, &cols, &schema).unwrap();
         let ids = out.column(0).as_primitive::<arrow::datatypes::Int64Type>();

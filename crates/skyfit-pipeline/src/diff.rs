@@ -225,7 +225,7 @@ pub async fn diff(
     let df = session.plan(q).await?;
     let result_schema = df.schema().as_arrow().clone();
     let targets = target::columns(client, &q.target).await?;
-    let (cols, schema) = cast::plan(&result_schema, &targets);
+    let (cols, schema) = cast::plan(&result_schema, &targets, &Default::default());
     let key_idx: Vec<usize> = q
         .key
         .iter()

@@ -27,7 +27,7 @@ use skyfit_load::merge::MergeSpec;
 use skyfit_load::sql::{TableName, quote_ident};
 use skyfit_load::{CopyEncoder, PgColumn, copy_in};
 use skyfit_transform::query::load_dir;
-use skyfit_transform::{BronzeTable, QueryFile, Strategy, TransformSession};
+use skyfit_transform::{BronzeTable, QueryFile, SessionOptions, Strategy, TransformSession};
 use skyfit_warehouse::Database;
 use tokio_postgres::Client;
 use tracing::{info, warn};
@@ -55,6 +55,8 @@ pub struct LoadOptions {
     pub max_bad_values: u64,
     /// Skip the `stg_*` targets (`skyfit transform`: core only).
     pub core_only: bool,
+    /// What the SQL functions depend on (the EVO source time zone).
+    pub session: SessionOptions,
 }
 
 impl LoadOptions {
@@ -67,6 +69,7 @@ impl LoadOptions {
             reload: false,
             max_bad_values: 10_000,
             core_only: false,
+            session: SessionOptions::default(),
         }
     }
 }
@@ -167,7 +170,7 @@ fn selected(q: &QueryFile, primary: &str, opts: &LoadOptions) -> bool {
 pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result<LoadSummary> {
     let mut queries = load_dir(&opts.queries_dir)?;
     queries.sort_by_key(|q| (order(q), q.path.clone()));
-    let session = TransformSession::try_new(lake)?;
+    let session = TransformSession::with_options(lake, &opts.session)?;
     let mut parts_cache: HashMap<String, Vec<BronzePart>> = HashMap::new();
     let mut client = skyfit_warehouse::connect_with_retry(db, std::time::Duration::from_secs(60))
         .await
@@ -276,8 +279,12 @@ async fn load_with_retry(
 
 /// A session in which every bronze table the queries read holds all complete runs: what
 /// `skyfit query` runs on (the data engineer's view of the lake, not the loader's delta).
-pub async fn session_for(lake: &LakeStore, queries: &[QueryFile]) -> Result<TransformSession> {
-    let session = TransformSession::try_new(lake)?;
+pub async fn session_for(
+    lake: &LakeStore,
+    queries: &[QueryFile],
+    options: &SessionOptions,
+) -> Result<TransformSession> {
+    let session = TransformSession::with_options(lake, options)?;
     let mut seen = HashSet::new();
     for q in queries {
         for t in bronze_tables(&q.sql) {
@@ -377,10 +384,10 @@ async fn load_query(
     register(session, primary, &pending).await?;
     s.read_records = count_records(session, primary).await?;
     // Bad values reach the quarantining cast instead of vanishing in a TRY_CAST.
-    let df = crate::lift::lift(session.plan(q).await?)?;
+    let crate::lift::Lifted { df, zones } = crate::lift::lift(session.plan(q).await?)?;
     let targets = target::columns(&*client, &q.target).await?;
     let arrow_schema = df.schema().as_arrow().clone();
-    let (cols, schema) = cast::plan(&arrow_schema, &targets);
+    let (cols, schema) = cast::plan(&arrow_schema, &targets, &zones);
     for k in &q.key {
         if cols.iter().all(|c| &c.name != k) {
             return Err(Error::Query {

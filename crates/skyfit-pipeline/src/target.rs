@@ -12,6 +12,9 @@ pub struct TargetColumn {
     pub pg_type: PgType,
     /// The Arrow type the query result is cast to before encoding.
     pub arrow: DataType,
+    /// For a timestamp arriving as text (a lifted `evo_timestamp()`): the zone its naive
+    /// values are read in. `None`: Arrow's cast, which reads them as UTC.
+    pub zone: Option<String>,
 }
 
 fn map(typname: &str) -> Option<(PgType, DataType)> {
@@ -61,6 +64,7 @@ pub async fn columns(client: &impl GenericClient, target: &str) -> Result<Vec<Ta
                 name,
                 pg_type,
                 arrow,
+                zone: None,
             })
         })
         .collect()

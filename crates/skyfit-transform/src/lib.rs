@@ -18,4 +18,5 @@ pub mod udf;
 pub use datatest::{TestOutcome, run_tests};
 pub use error::{Error, Result};
 pub use query::{DataTest, QueryFile, Strategy};
-pub use session::{BronzeTable, TransformSession};
+pub use session::{BronzeTable, SessionOptions, TransformSession};
+pub use udf::ZonedTimestamp;

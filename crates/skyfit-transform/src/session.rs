@@ -36,13 +36,35 @@ pub struct BronzeTable {
     pub schema: SchemaRef,
 }
 
+/// What the SQL functions of a session depend on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Zone of EVO's timestamps without an offset (`evo.source_timezone`), read by
+    /// `evo_timestamp()`. UTC, the default, is what the reference got from its server's
+    /// session time zone.
+    pub evo_timezone: String,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            evo_timezone: "UTC".into(),
+        }
+    }
+}
+
 /// The session the transform queries run in.
 pub struct TransformSession {
     ctx: SessionContext,
 }
 
 impl TransformSession {
+    /// A session with the default [`SessionOptions`].
     pub fn try_new(lake: &LakeStore) -> Result<Self> {
+        Self::with_options(lake, &SessionOptions::default())
+    }
+
+    pub fn with_options(lake: &LakeStore, options: &SessionOptions) -> Result<Self> {
         let mut config = SessionConfig::new().with_information_schema(true);
         // Source spans let planner errors (an unknown column, function or table) carry the
         // line and column of the offending token; see `sql_error`.
@@ -57,7 +79,7 @@ impl TransformSession {
         ctx.runtime_env()
             .register_object_store(url.as_ref(), lake.object_store());
         datafusion_functions_json::register_all(&mut ctx)?;
-        for udf in crate::udf::udfs() {
+        for udf in crate::udf::udfs(&options.evo_timezone)? {
             ctx.register_udf(udf);
         }
         let catalog = ctx.catalog("datafusion").ok_or_else(|| {

@@ -19,6 +19,7 @@ pub fn options(ctx: &Context, args: &LoadArgs) -> Result<LoadOptions> {
     opts.entities = args.entities.clone();
     opts.full_refresh = args.full_refresh;
     opts.reload = args.reload;
+    opts.session = ctx.session_options();
     Ok(opts)
 }
 

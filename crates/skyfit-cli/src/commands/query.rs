@@ -24,7 +24,12 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
             output,
         } => {
             let q = QueryFile::load(&file)?;
-            let session = skyfit_pipeline::session_for(&lake, std::slice::from_ref(&q)).await?;
+            let session = skyfit_pipeline::session_for(
+                &lake,
+                std::slice::from_ref(&q),
+                &ctx.session_options(),
+            )
+            .await?;
             let started = Instant::now();
             let df = session.plan(&q).await?;
             if let Some(path) = output {
@@ -87,7 +92,12 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
         }
         QueryCommand::Explain { file } => {
             let q = QueryFile::load(&file)?;
-            let session = skyfit_pipeline::session_for(&lake, std::slice::from_ref(&q)).await?;
+            let session = skyfit_pipeline::session_for(
+                &lake,
+                std::slice::from_ref(&q),
+                &ctx.session_options(),
+            )
+            .await?;
             let df = session.plan(&q).await?.explain(false, false)?;
             println!("{}", pretty_format_batches(&df.collect().await?)?);
             Ok(ExitCode::SUCCESS)
@@ -122,7 +132,7 @@ async fn test(
             .map(|f| QueryFile::load(Path::new(f)))
             .collect::<Result<_, _>>()?
     };
-    let session = skyfit_pipeline::session_for(lake, &all).await?;
+    let session = skyfit_pipeline::session_for(lake, &all, &ctx.session_options()).await?;
     let (mut passed, mut failed) = (0, 0);
     for q in &selected {
         for t in skyfit_transform::run_tests(&session, q, &all, 5).await? {
@@ -158,7 +168,9 @@ async fn diff(
     json: bool,
 ) -> Result<ExitCode> {
     let q = QueryFile::load(file)?;
-    let session = skyfit_pipeline::session_for(lake, std::slice::from_ref(&q)).await?;
+    let session =
+        skyfit_pipeline::session_for(lake, std::slice::from_ref(&q), &ctx.session_options())
+            .await?;
     let db = ctx.database().await?;
     let client = skyfit_warehouse::connect_with_retry(&db, std::time::Duration::from_secs(60))
         .await

@@ -5,3 +5,4 @@ mod entries;
 mod failover;
 mod partitions;
 mod support;
+mod typed;
