@@ -12,11 +12,11 @@
 -- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH src AS (
     SELECT
-        -- _entry_id is the key computed when the part was written (bronze schema v2); parts
-        -- written before it read NULL there and are keyed by parsing _raw (the same algorithm).
-        CASE WHEN "date" IS NOT NULL AND "date" <> '' THEN COALESCE(_entry_id, evo_entry_id(_raw)) END AS entry_id,
+        -- _entry_id is the key computed when the part was written (bronze schema v2); for parts
+        -- written before, the session computes it from _raw with evo_entry_id (same algorithm).
+        CASE WHEN "date" IS NOT NULL AND "date" <> '' THEN _entry_id END AS entry_id,
         evo_timestamp("date") AS entry_date,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope,
+        _line, _source_file, _run_id, _ingestion_date, _scope,
         "dateTurn", "timeZone", "idMember", "nameMember", "idProspect", "nameProspect", "idEmployee",
         "nameEmployee", "idBranch", "entryType", "entryAction", device, "blockReason", "releasesByID", "idMigration"
     FROM bronze.evo_entries

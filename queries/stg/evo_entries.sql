@@ -10,9 +10,9 @@
 -- Partitioning: stg_evo.entries_raw is partitioned by year of entry_date (plus DEFAULT).
 WITH src AS (
     SELECT
-        -- _entry_id is the key computed when the part was written (bronze schema v2); parts
-        -- written before it read NULL there and are keyed by parsing _raw (the same algorithm).
-        CASE WHEN "date" IS NOT NULL AND "date" <> '' THEN COALESCE(_entry_id, evo_entry_id(_raw)) END AS entry_id,
+        -- _entry_id is the key computed when the part was written (bronze schema v2); for parts
+        -- written before, the session computes it from _raw with evo_entry_id (same algorithm).
+        CASE WHEN "date" IS NOT NULL AND "date" <> '' THEN _entry_id END AS entry_id,
         evo_timestamp("date") AS entry_date,
         _raw, _line, _source_file, _run_id, _ingestion_date, _scope
     FROM bronze.evo_entries

@@ -176,9 +176,17 @@ pub enum QueryCommand {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Print the logical and physical plan of a query.
-    #[command(after_help = "Example:\n  skyfit query explain queries/core/evo_entries.sql")]
-    Explain { file: PathBuf },
+    /// Print the logical and physical plan of a query; with --analyze, run it over the lake
+    /// and show each operator's rows, time and memory (where a slow query spends its time).
+    #[command(
+        after_help = "Examples:\n  skyfit query explain queries/core/evo_entries.sql\n  skyfit query explain --analyze queries/core/evo_entries.sql"
+    )]
+    Explain {
+        file: PathBuf,
+        /// Execute the query and annotate the physical plan with its metrics.
+        #[arg(long)]
+        analyze: bool,
+    },
     /// Run the data tests declared in query headers.
     #[command(
         after_help = "Example:\n  skyfit query test\n  skyfit query test queries/core/evo_entries.sql"

@@ -224,7 +224,7 @@ pub fn declared_schema(source: Source, entity: &str) -> EntitySchema {
 
 /// EVO `/api/v1/entries` (FACTS §1.4, data contract §2.5.7): every field the core table reads,
 /// plus `_entry_id`, the synthetic key computed at write time (v2; v1 parts lack it and read it
-/// as NULL, so queries fall back to `evo_entry_id(_raw)` for them).
+/// as NULL; the transform session computes it from `_raw` for them).
 pub fn evo_entries() -> EntitySchema {
     use ColumnType::*;
     EntitySchema::new("evo.entries.v2")

@@ -6,6 +6,7 @@
 use arrow::datatypes::SchemaRef;
 use skyfit_core::Source;
 use skyfit_lake::{EntityKey, LakeStore, declared_schema};
+use skyfit_transform::BronzeTable;
 
 use crate::error::Result;
 
@@ -21,6 +22,8 @@ pub struct BronzePart {
     pub records: u64,
     /// Records the lake rejected over the part's whole run (`_rejects/`).
     pub run_rejects: u64,
+    /// The declared schema the run's Parquet parts were written with (`evo.entries.v2`).
+    pub schema: String,
 }
 
 /// `evo_entries` → (evo, "entries").
@@ -53,6 +56,23 @@ pub fn table_schema(source: Source, entity: &str) -> SchemaRef {
     )
 }
 
+/// The bronze table over `parts`: parts written with an older declared schema than today's
+/// read today's derived columns computed in SQL (see [`BronzeTable::legacy_parts`]).
+pub fn bronze_table(name: &str, source: Source, entity: &str, parts: &[BronzePart]) -> BronzeTable {
+    let declared = declared_schema(source, &lake_entity(source, entity));
+    BronzeTable {
+        name: name.to_string(),
+        parts: parts.iter().map(|p| p.parquet_path.clone()).collect(),
+        schema: table_schema(source, entity),
+        legacy_parts: parts
+            .iter()
+            .filter(|p| p.schema != declared.name())
+            .map(|p| p.parquet_path.clone())
+            .collect(),
+        derived: declared.derived().to_vec(),
+    }
+}
+
 /// Every part of every complete run of the table's entity, oldest run first.
 pub async fn complete_parts(
     lake: &LakeStore,
@@ -72,6 +92,7 @@ pub async fn complete_parts(
                     sha256: p.sha256.clone(),
                     records: p.records,
                     run_rejects: manifest.rejects,
+                    schema: manifest.schema.clone(),
                 });
             }
         }

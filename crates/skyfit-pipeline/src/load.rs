@@ -305,12 +305,9 @@ async fn register(session: &TransformSession, table: &str, parts: &[BronzePart])
         query: table.into(),
         message: "not a bronze table name".into(),
     })?;
-    let t = BronzeTable {
-        name: table.to_string(),
-        parts: parts.iter().map(|p| p.parquet_path.clone()).collect(),
-        schema: table_schema(source, entity),
-    };
-    session.register_bronze(&t).await?;
+    session
+        .register_bronze(&crate::bronze::bronze_table(table, source, entity, parts))
+        .await?;
     Ok(())
 }
 

@@ -7,16 +7,18 @@
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
-use datafusion::catalog::MemorySchemaProvider;
-use datafusion::common::TableReference;
+use datafusion::catalog::{MemorySchemaProvider, TableProvider};
+use datafusion::common::{Column, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::logical_expr::{Expr, cast};
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use skyfit_lake::LakeStore;
+use skyfit_lake::{Derivation, DerivedSpec};
 
 use crate::error::{Error, Result};
 use crate::query::QueryFile;
@@ -34,6 +36,21 @@ pub struct BronzeTable {
     /// The table's schema when it has no parts (so queries still plan), and the schema parts
     /// are read with (so a part written before a column was declared reads it as NULL).
     pub schema: SchemaRef,
+    /// Of `parts`, those written before the derived columns existed (an older declared
+    /// schema). They read each derived column computed from `_raw` ([`derived_expr`]), so a
+    /// query names the column alone and never reads `_raw` for the parts that have it.
+    pub legacy_parts: Vec<String>,
+    /// The derived columns of `schema`.
+    pub derived: Vec<DerivedSpec>,
+}
+
+/// The SQL equivalent of what the bronze writer stores in a derived column.
+pub fn derived_expr(derivation: Derivation) -> Expr {
+    match derivation {
+        Derivation::EvoEntryId => {
+            crate::udf::evo_entry_id_udf().call(vec![Expr::Column(Column::new_unqualified("_raw"))])
+        }
+    }
 }
 
 /// What the SQL functions of a session depend on.
@@ -102,18 +119,42 @@ impl TransformSession {
             self.ctx.register_table(reference, Arc::new(empty))?;
             return Ok(());
         }
-        let urls = table
+        let (legacy, current): (Vec<&String>, Vec<&String>) = table
             .parts
             .iter()
-            .map(|p| ListingTableUrl::parse(format!("{LAKE_URL}{}", p.trim_start_matches('/'))))
-            .collect::<datafusion::error::Result<Vec<_>>>()?;
-        let options =
-            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-        let config = ListingTableConfig::new_with_multi_paths(urls)
-            .with_listing_options(options)
-            .with_schema(table.schema.clone());
-        self.ctx
-            .register_table(reference, Arc::new(ListingTable::try_new(config)?))?;
+            .partition(|p| !table.derived.is_empty() && table.legacy_parts.contains(p));
+        if legacy.is_empty() {
+            self.ctx
+                .register_table(reference, parquet_parts(&current, &table.schema)?)?;
+            return Ok(());
+        }
+        // Old parts get their derived columns computed; a union with the current parts keeps
+        // one table, and projection pushdown still spares the current parts' `_raw`.
+        let old = self
+            .ctx
+            .read_table(parquet_parts(&legacy, &table.schema)?)?;
+        let exprs: Vec<Expr> = table
+            .schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let column = Expr::Column(Column::new_unqualified(f.name()));
+                match table.derived.iter().find(|d| &d.name == f.name()) {
+                    Some(d) => {
+                        cast(derived_expr(d.derivation), f.data_type().clone()).alias(f.name())
+                    }
+                    None => column,
+                }
+            })
+            .collect();
+        let mut df = old.select(exprs)?;
+        if !current.is_empty() {
+            df = self
+                .ctx
+                .read_table(parquet_parts(&current, &table.schema)?)?
+                .union(df)?;
+        }
+        self.ctx.register_table(reference, df.into_view())?;
         Ok(())
     }
 
@@ -121,6 +162,23 @@ impl TransformSession {
     pub async fn plan(&self, q: &QueryFile) -> Result<DataFrame> {
         self.ctx.sql(&q.sql).await.map_err(|e| sql_error(q, e))
     }
+}
+
+/// A table over the given Parquet parts of the lake, read with `schema`.
+fn parquet_parts(
+    parts: &[&String],
+    schema: &SchemaRef,
+) -> datafusion::error::Result<Arc<dyn TableProvider>> {
+    let urls = parts
+        .iter()
+        .map(|p| ListingTableUrl::parse(format!("{LAKE_URL}{}", p.trim_start_matches('/'))))
+        .collect::<datafusion::error::Result<Vec<_>>>()?;
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema.clone());
+    Ok(Arc::new(ListingTable::try_new(config)?))
 }
 
 /// Places a planning error in the file. Parser errors say "… at Line: L, Column: C"; planner
@@ -176,6 +234,8 @@ mod tests {
             name: "evo_branches".into(),
             parts: vec![],
             schema,
+            legacy_parts: vec![],
+            derived: vec![],
         })
         .await
         .unwrap();

@@ -168,16 +168,21 @@ impl ScalarUDFImpl for ZonedTimestamp {
     }
 }
 
+/// `evo_entry_id(raw_json)`.
+pub fn evo_entry_id_udf() -> ScalarUDF {
+    create_udf(
+        "evo_entry_id",
+        vec![DataType::Utf8],
+        DataType::Int64,
+        Volatility::Immutable,
+        Arc::new(evo_entry_id),
+    )
+}
+
 /// All SkyFit UDFs; naive EVO timestamps are read in `evo_timezone`.
 pub fn udfs(evo_timezone: &str) -> Result<Vec<ScalarUDF>, DataFusionError> {
     Ok(vec![
-        create_udf(
-            "evo_entry_id",
-            vec![DataType::Utf8],
-            DataType::Int64,
-            Volatility::Immutable,
-            Arc::new(evo_entry_id),
-        ),
+        evo_entry_id_udf(),
         ScalarUDF::new_from_impl(ZonedTimestamp::try_new(ZonedTimestamp::EVO, evo_timezone)?),
         ScalarUDF::new_from_impl(ZonedTimestamp::try_new(ZonedTimestamp::UTC, "UTC")?),
     ])

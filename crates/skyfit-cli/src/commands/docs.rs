@@ -123,6 +123,8 @@ async fn empty_session(queries: &[QueryFile]) -> Result<TransformSession> {
                 name,
                 parts: vec![],
                 schema,
+                legacy_parts: vec![],
+                derived: vec![],
             })
             .await?;
     }

@@ -90,7 +90,7 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        QueryCommand::Explain { file } => {
+        QueryCommand::Explain { file, analyze } => {
             let q = QueryFile::load(&file)?;
             let session = skyfit_pipeline::session_for(
                 &lake,
@@ -98,7 +98,7 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
                 &ctx.session_options(),
             )
             .await?;
-            let df = session.plan(&q).await?.explain(false, false)?;
+            let df = session.plan(&q).await?.explain(false, analyze)?;
             println!("{}", pretty_format_batches(&df.collect().await?)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -114,3 +114,40 @@ async fn entries_load_incrementally_exactly_once_with_real_keys() {
     load(&lake, db.database(), &opts).await.unwrap();
     assert_eq!(count(&db, "core.evo_entries").await, all.len() as i64);
 }
+
+/// Parts written before `_entry_id` existed (schema `evo.entries.v1`) and parts with it load
+/// together: the session computes the key from `_raw` for the old ones, to the same values.
+#[tokio::test]
+async fn parts_without_the_written_key_get_the_same_keys() {
+    let dir = temp_lake();
+    let lake = LakeStore::try_new(dir.path().to_str().unwrap()).unwrap();
+    let db = TestDb::new().await;
+    let mut opts = LoadOptions::new(queries());
+    opts.entities = vec!["entries".into()];
+
+    let current = skyfit_lake::schema::evo_entries();
+    let v1 = current
+        .columns()
+        .iter()
+        .fold(skyfit_lake::EntitySchema::new("evo.entries.v1"), |s, c| {
+            s.with_column(&c.name, &c.path.join("."), c.ty)
+        });
+    let old = records(0..700);
+    crate::support::write_run_with(&lake, "entries", &run_id(20), &old, Some(v1)).await;
+    let new = records(600..1000);
+    write_run(&lake, &run_id(21), &new).await;
+
+    load(&lake, db.database(), &opts).await.unwrap();
+    let all: HashSet<_> = keys(&old).union(&keys(&new)).cloned().collect();
+    let got: HashSet<i64> = db
+        .client()
+        .query("SELECT entry_id FROM core.evo_entries", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(got, all.iter().map(|(id, _)| *id).collect());
+    assert_eq!(count(&db, "core.evo_entries").await, all.len() as i64);
+    assert_eq!(count(&db, "stg_evo.entries_raw").await, all.len() as i64);
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::{TimeZone, Utc};
 use skyfit_api_sim::Scale;
 use skyfit_core::{RunId, Source};
-use skyfit_lake::{BronzeWriter, EntityKey, LakeStore, PageRef};
+use skyfit_lake::{BronzeWriter, EntityKey, EntitySchema, LakeStore, PageRef};
 use skyfit_test_utils::TestDb;
 
 pub fn queries() -> PathBuf {
@@ -42,11 +42,24 @@ pub fn with_field(record: &str, field: &str, value: serde_json::Value) -> String
 
 /// One complete bronze run of `evo/{entity}` holding `recs`, 300 records a page and part.
 pub async fn write_run(lake: &LakeStore, entity: &str, run: &RunId, recs: &[String]) {
+    write_run_with(lake, entity, run, recs, None).await
+}
+
+/// [`write_run`] with Parquet parts of `schema` instead of the entity's declared one (a lake
+/// written by an older version).
+pub async fn write_run_with(
+    lake: &LakeStore,
+    entity: &str,
+    run: &RunId,
+    recs: &[String],
+    schema: Option<EntitySchema>,
+) {
     let key = EntityKey::try_new(Source::Evo, None, entity).unwrap();
-    let mut w = BronzeWriter::builder(lake, key, run.clone())
-        .create()
-        .await
-        .unwrap();
+    let mut b = BronzeWriter::builder(lake, key, run.clone());
+    if let Some(schema) = schema {
+        b = b.with_schema(schema);
+    }
+    let mut w = b.create().await.unwrap();
     w.begin_window("w1", None);
     for (page, chunk) in recs.chunks(300).enumerate() {
         let p = PageRef {
