@@ -17,15 +17,25 @@ WITH src AS (
         _raw, _line, _source_file, _run_id, _ingestion_date, _scope
     FROM bronze.evo_entries
 ),
+-- The latest version of each key without a window: DataFusion's row_number() over ~1M one-row
+-- partitions cost ~8 s of CPU per million entries, while a hash aggregate of each key's greatest
+-- version joined back costs ~1 s and never buffers the wide columns (docs/performance.md). The
+-- version text sorts like ORDER BY _run_id, _source_file, _line: run ids have one length, the
+-- part paths of one key's versions too, and the line is zero-padded.
+versioned AS (
+    SELECT src.*, _run_id || _source_file || lpad(CAST(_line AS VARCHAR), 10, '0') AS _version
+    FROM src
+    WHERE entry_id IS NOT NULL AND entry_date IS NOT NULL
+),
 latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY entry_id, entry_date
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE entry_id IS NOT NULL AND entry_date IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
+    -- The small side first: DataFusion builds the join's hash table from its left input.
+    SELECT versioned.*
+    FROM (
+        SELECT entry_id, entry_date, max(_version) AS _version
+        FROM versioned
+        GROUP BY entry_id, entry_date
+    ) newest
+    JOIN versioned USING (entry_id, entry_date, _version)
 )
 SELECT
     entry_id,  -- synthetic key of data contract 2.4.6 (evo_entry_id UDF), identical to the reference's

@@ -27,12 +27,12 @@ use skyfit_load::merge::MergeSpec;
 use skyfit_load::sql::{TableName, quote_ident};
 use skyfit_load::{CopyEncoder, PgColumn, copy_in};
 use skyfit_transform::query::load_dir;
-use skyfit_transform::{BronzeTable, QueryFile, SessionOptions, Strategy, TransformSession};
+use skyfit_transform::{QueryFile, SessionOptions, Strategy, TransformSession};
 use skyfit_warehouse::Database;
 use tokio_postgres::Client;
 use tracing::{info, warn};
 
-use crate::bronze::{BronzePart, complete_parts, parse_table_name, table_schema};
+use crate::bronze::{BronzePart, complete_parts, parse_table_name};
 use crate::cast::{self, Quarantined};
 use crate::error::{Error, Result};
 use crate::reconcile::{Reconciliation, reconcile};
@@ -172,12 +172,7 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
     queries.sort_by_key(|q| (order(q), q.path.clone()));
     let session = TransformSession::with_options(lake, &opts.session)?;
     let mut parts_cache: HashMap<String, Vec<BronzePart>> = HashMap::new();
-    let mut client = skyfit_warehouse::connect_with_retry(db, std::time::Duration::from_secs(60))
-        .await
-        .map_err(|e| Error::Query {
-            query: "connect".into(),
-            message: e.to_string(),
-        })?;
+    let mut client = connect(db).await?;
     let mut summary = LoadSummary::default();
     for q in &queries {
         let tables = bronze_tables(&q.sql);
@@ -233,6 +228,24 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
     Ok(summary)
 }
 
+/// The load's connection. `synchronous_commit = off`: a commit returns before its WAL is
+/// flushed. A server crash can then lose the last commits, but each target's rows commit with
+/// their ledger rows, so a lost commit loses both and the next load takes the parts again:
+/// exactly once still holds, and the load stops waiting on a flush per transaction.
+async fn connect(db: &Database) -> Result<Client> {
+    let client = skyfit_warehouse::connect_with_retry(db, std::time::Duration::from_secs(60))
+        .await
+        .map_err(|e| Error::Query {
+            query: "connect".into(),
+            message: e.to_string(),
+        })?;
+    client
+        .batch_execute("SET synchronous_commit = off")
+        .await
+        .map_err(Error::pg("setting synchronous_commit for the load session"))?;
+    Ok(client)
+}
+
 /// Attempts per target before a failover is given up on (the waits add up to about a minute).
 const MAX_ATTEMPTS: u32 = 6;
 
@@ -264,13 +277,7 @@ async fn load_with_retry(
                 delay = (delay * 2).min(std::time::Duration::from_secs(20));
                 attempt += 1;
                 // The old connection may be dead or mid-COPY: never reuse it.
-                *client =
-                    skyfit_warehouse::connect_with_retry(db, std::time::Duration::from_secs(60))
-                        .await
-                        .map_err(|e| Error::Query {
-                            query: "connect".into(),
-                            message: e.to_string(),
-                        })?;
+                *client = connect(db).await?;
             }
             Err(e) => return Err(e),
         }
