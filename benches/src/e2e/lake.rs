@@ -62,6 +62,40 @@ pub async fn build(
     })
 }
 
+/// The run of `--delta`: a third night, after the two of [`build`].
+pub fn delta_run() -> Result<RunId> {
+    run_id(2026, 11, 22)
+}
+
+/// Writes the nightly delta: `delta` entries, a tenth of them re-extracted from the end of the
+/// lake (the incremental window's overlap), the rest new. Returns how many are new.
+pub async fn write_delta(lake: &LakeStore, records: u64, delta: u64, seed: u64) -> Result<u64> {
+    let mut scale = Scale::medium();
+    scale.evo_entries = records.max(1);
+    let g = Gen::new(seed, scale);
+    let again = (delta / 10).min(records);
+    let new = delta - again;
+    write_run(lake, &g, &delta_run()?, records - again..records + new).await?;
+    Ok(new)
+}
+
+/// Removes the delta run from a lake directory (it is measured once, never kept: the lake is
+/// reused by later runs, which must see the same two runs).
+pub fn remove_delta(lake_dir: &std::path::Path) -> Result<()> {
+    let run = format!("run_id={}", delta_run()?);
+    let entity = lake_dir.join("bronze/evo/entity=entries");
+    let Ok(dates) = std::fs::read_dir(&entity) else {
+        return Ok(());
+    };
+    for date in dates.flatten() {
+        let dir = date.path().join(&run);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(Error::io(dir.display()))?;
+        }
+    }
+    Ok(())
+}
+
 fn run_id(y: i32, m: u32, d: u32) -> Result<RunId> {
     let t = Utc
         .with_ymd_and_hms(y, m, d, 2, 0, 0)

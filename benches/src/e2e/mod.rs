@@ -52,6 +52,20 @@ pub struct EntriesBench {
     pub skip_limit: bool,
     /// Keep the bench database afterwards (to inspect it).
     pub keep_database: bool,
+    /// After the full load, time the incremental load of a third run of this many entries
+    /// (0: skip).
+    pub delta: u64,
+}
+
+/// The nightly case: a small run loaded incrementally into the full tables.
+#[derive(Debug, Clone, Default)]
+pub struct DeltaReport {
+    pub records: u64,
+    pub new: u64,
+    pub seconds: f64,
+    pub targets: Vec<TargetSummary>,
+    /// Rows of each target afterwards.
+    pub rows: Vec<(String, i64)>,
 }
 
 /// Everything measured.
@@ -70,6 +84,7 @@ pub struct EntriesReport {
     pub peak_is_load_only: bool,
     pub limit: Option<limit::LimitReport>,
     pub limit_bytes: u64,
+    pub delta: Option<DeltaReport>,
 }
 
 impl EntriesReport {
@@ -168,6 +183,31 @@ impl EntriesReport {
         if let Some(r) = self.ratio() {
             let _ = writeln!(s, "ratio load / limit: {r:.2}×");
         }
+        if let Some(d) = &self.delta {
+            let _ = writeln!(
+                s,
+                "incremental: {} entries ({} new) into {} rows",
+                d.records,
+                d.new,
+                self.final_rows()
+            );
+            for t in &d.targets {
+                let _ = writeln!(
+                    s,
+                    "{:<44} {:>10.2} {:>12} inserted {}, updated {}",
+                    format!("  merge → {}", t.target),
+                    t.seconds,
+                    t.rows,
+                    t.inserted,
+                    t.updated
+                );
+            }
+            let _ = writeln!(
+                s,
+                "{:<44} {:>10.2}",
+                "  incremental, total (wall)", d.seconds
+            );
+        }
         s
     }
 }
@@ -188,6 +228,8 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
         bench.records, bench.duplicate_pct, bench.seed
     ));
     let done_marker = lake_dir.join(".complete");
+    // A delta run left by an interrupted bench would change what the reused lake holds.
+    lake::remove_delta(&lake_dir)?;
     let lake = LakeStore::try_new(&lake_dir.display().to_string())?;
     if done_marker.exists() {
         report.lake_reused = true;
@@ -255,6 +297,34 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
             .map_err(Error::pg(format!("counting {t}")))?
             .get(0);
         report.rows.push((t.to_string(), n));
+    }
+
+    // 2b. The nightly delta, merged into the full tables, then removed from the lake.
+    if bench.delta > 0 {
+        let new = lake::write_delta(&lake, bench.records, bench.delta, bench.seed).await?;
+        checkpoint(&client).await;
+        let mut opts = opts.clone();
+        opts.full_refresh = false;
+        let started = Instant::now();
+        let loaded = skyfit_pipeline::load(&lake, &load_db, &opts).await;
+        let seconds = started.elapsed().as_secs_f64();
+        lake::remove_delta(&lake_dir)?;
+        let mut d = DeltaReport {
+            records: bench.delta,
+            new,
+            seconds,
+            targets: loaded?.targets,
+            rows: Vec::new(),
+        };
+        for t in TARGETS {
+            let n: i64 = client
+                .query_one(&format!("SELECT count(*) FROM {t}"), &[])
+                .await
+                .map_err(Error::pg(format!("counting {t}")))?
+                .get(0);
+            d.rows.push((t.to_string(), n));
+        }
+        report.delta = Some(d);
     }
 
     // 3. The limit, from the same lake and queries.

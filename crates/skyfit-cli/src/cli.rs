@@ -330,6 +330,10 @@ pub struct BenchArgs {
     /// Keep the `skyfit_bench` database afterwards.
     #[arg(long)]
     pub keep_database: bool,
+    /// After the full load, write a third run of N entries (a tenth re-extracted, the rest
+    /// new), time its incremental load into the full tables (the nightly case), then remove it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub delta: u64,
 }
 
 #[cfg(test)]

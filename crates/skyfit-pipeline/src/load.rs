@@ -20,7 +20,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use futures::StreamExt;
+use datafusion::common::Column;
+use datafusion::dataframe::DataFrame;
+use datafusion::logical_expr::{Expr, lit};
+use futures::{StreamExt, TryStreamExt};
 use skyfit_core::Source;
 use skyfit_lake::LakeStore;
 use skyfit_load::merge::MergeSpec;
@@ -57,6 +60,10 @@ pub struct LoadOptions {
     pub core_only: bool,
     /// What the SQL functions depend on (the EVO source time zone).
     pub session: SessionOptions,
+    /// Above this many pending bronze records, a target keyed by an integer runs its query in
+    /// several passes, each keeping one bucket of keys (see [`passes`]), so the dedup's hash
+    /// tables hold a bounded number of keys whatever the lake's size.
+    pub chunk_records: u64,
 }
 
 impl LoadOptions {
@@ -70,6 +77,7 @@ impl LoadOptions {
             max_bad_values: 10_000,
             core_only: false,
             session: SessionOptions::default(),
+            chunk_records: 1_500_000,
         }
     }
 }
@@ -244,6 +252,38 @@ async fn connect(db: &Database) -> Result<Client> {
         .await
         .map_err(Error::pg("setting synchronous_commit for the load session"))?;
     Ok(client)
+}
+
+/// The query, split into passes when `records` exceed `chunk_records` and the first key column
+/// is an integer: pass `k` of `n` keeps the rows whose key is `k` modulo `n`. The filter is
+/// pushed below the dedup (it is on the key), so each pass aggregates and joins only its keys;
+/// every pass reads all parts, which costs far less than holding every key at once.
+fn passes(
+    q: &QueryFile,
+    schema: &arrow::datatypes::Schema,
+    df: DataFrame,
+    records: u64,
+    chunk_records: u64,
+) -> Result<Vec<DataFrame>> {
+    let n = records.div_ceil(chunk_records.max(1));
+    let key = q.key.first().and_then(|k| schema.field_with_name(k).ok());
+    let Some(key) = key.filter(|k| k.data_type().is_integer() && n > 1) else {
+        return Ok(vec![df]);
+    };
+    let n = n as i64;
+    let column = || Expr::Column(Column::new_unqualified(key.name()));
+    (0..n)
+        .map(|k| {
+            // Non-negative remainder, so a negative key lands in a pass too; pass 0 also takes
+            // NULL keys, so no row is filtered out of every pass.
+            let bucket = ((column() % lit(n)) + lit(n)) % lit(n);
+            let mut keep = bucket.eq(lit(k));
+            if k == 0 {
+                keep = keep.or(column().is_null());
+            }
+            Ok(df.clone().filter(keep)?)
+        })
+        .collect()
 }
 
 /// Attempts per target before a failover is given up on (the waits add up to about a minute).
@@ -421,11 +461,19 @@ async fn load_query(
         return Err(e);
     }
     let rows = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let passes = passes(q, &arrow_schema, df, s.bronze_records, opts.chunk_records)?;
+    if passes.len() > 1 {
+        info!(target = %q.target, passes = passes.len(), records = s.bronze_records,
+              "Large load: one pass per bucket of keys, to bound memory.");
+    }
     let stream = {
         let (bad, rows, cols, schema) = (bad.clone(), rows.clone(), cols.clone(), schema.clone());
         let limit = opts.max_bad_values;
-        df.execute_stream()
-            .await?
+        // Passes run one after the other: a pass's plan (and its hash tables) is dropped
+        // before the next starts.
+        futures::stream::iter(passes)
+            .then(|df| df.execute_stream())
+            .try_flatten()
             .map(move |b| -> std::result::Result<_, skyfit_load::BoxError> {
                 let b = b?;
                 let (out, q) = cast::convert(&b, &cols, &schema)?;

@@ -28,6 +28,7 @@ async fn entries(ctx: &Context, args: BenchArgs) -> Result<ExitCode> {
         pg_options: args.pg_options,
         parallel_targets: args.parallel_targets,
         skip_limit: args.skip_limit,
+        delta: args.delta,
         keep_database: args.keep_database,
     };
     eprintln!(
