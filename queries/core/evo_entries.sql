@@ -1,6 +1,7 @@
 -- @target: core.evo_entries
 -- @key: entry_id, entry_date
 -- @strategy: merge
+-- @chunk_by: _entry_id
 -- @test unique: entry_id, entry_date
 -- @test not_null: entry_id, entry_date
 -- @test row_count: 1..

@@ -1,6 +1,7 @@
 -- @target: stg_evo.entries_raw
 -- @key: entry_id, entry_date
 -- @strategy: merge
+-- @chunk_by: _entry_id
 -- @test unique: entry_id, entry_date
 -- @test not_null: entry_id, entry_date, raw_data
 -- @test row_count: 1..

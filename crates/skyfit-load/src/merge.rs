@@ -109,6 +109,15 @@ where
         |_, _| Ok(()),
     )
     .await?;
+    // A temp table has no statistics until analysed: the planner would then guess it large
+    // and hash-join it against the whole target (seconds at 10M rows) instead of probing the
+    // target's key index once per staged row.
+    tx.batch_execute(&format!(
+        "ANALYZE pg_temp.{}",
+        crate::sql::quote_ident(&stage)
+    ))
+    .await
+    .map_err(Error::pg(target, "analyze stage"))?;
     let columns: Vec<&str> = encoder.columns().map(|c| c.name.as_str()).collect();
     let row = tx
         .query_one(&spec.upsert_sql(&columns), &[])

@@ -70,6 +70,7 @@ pub fn bronze_table(name: &str, source: Source, entity: &str, parts: &[BronzePar
             .map(|p| p.parquet_path.clone())
             .collect(),
         derived: declared.derived().to_vec(),
+        filter: None,
     }
 }
 

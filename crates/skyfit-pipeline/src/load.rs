@@ -77,7 +77,7 @@ impl LoadOptions {
             max_bad_values: 10_000,
             core_only: false,
             session: SessionOptions::default(),
-            chunk_records: 1_500_000,
+            chunk_records: 1_250_000,
         }
     }
 }
@@ -254,36 +254,40 @@ async fn connect(db: &Database) -> Result<Client> {
     Ok(client)
 }
 
-/// The query, split into passes when `records` exceed `chunk_records` and the first key column
-/// is an integer: pass `k` of `n` keeps the rows whose key is `k` modulo `n`. The filter is
-/// pushed below the dedup (it is on the key), so each pass aggregates and joins only its keys;
-/// every pass reads all parts, which costs far less than holding every key at once.
-fn passes(
+/// The query, split into passes when `records` exceed `opts.chunk_records` and the query
+/// declares `@chunk_by`: pass `k` of `n` plans the query over the bronze rows whose chunk
+/// column is `k` modulo `n` (pass 0 also takes NULLs). Every version of a key shares that
+/// column, so each key is deduplicated within one pass and the passes' rows together are
+/// exactly the single pass's, while the dedup's hash tables hold a bounded number of keys.
+/// Filtering the bronze table, not the result, keeps the split below the dedup whatever the
+/// query's shape; every pass reads all parts.
+async fn passes(
+    session: &TransformSession,
     q: &QueryFile,
-    schema: &arrow::datatypes::Schema,
+    primary: &str,
+    pending: &[BronzePart],
     df: DataFrame,
     records: u64,
-    chunk_records: u64,
+    opts: &LoadOptions,
 ) -> Result<Vec<DataFrame>> {
-    let n = records.div_ceil(chunk_records.max(1));
-    let key = q.key.first().and_then(|k| schema.field_with_name(k).ok());
-    let Some(key) = key.filter(|k| k.data_type().is_integer() && n > 1) else {
+    let n = records.div_ceil(opts.chunk_records.max(1));
+    let Some(column) = q.chunk_by.as_deref().filter(|_| n > 1) else {
         return Ok(vec![df]);
     };
     let n = n as i64;
-    let column = || Expr::Column(Column::new_unqualified(key.name()));
-    (0..n)
-        .map(|k| {
-            // Non-negative remainder, so a negative key lands in a pass too; pass 0 also takes
-            // NULL keys, so no row is filtered out of every pass.
-            let bucket = ((column() % lit(n)) + lit(n)) % lit(n);
-            let mut keep = bucket.eq(lit(k));
-            if k == 0 {
-                keep = keep.or(column().is_null());
-            }
-            Ok(df.clone().filter(keep)?)
-        })
-        .collect()
+    let column = || Expr::Column(Column::new_unqualified(column));
+    let mut out = Vec::with_capacity(n as usize);
+    for k in 0..n {
+        // A non-negative remainder, so negative values land in a pass too.
+        let bucket = ((column() % lit(n)) + lit(n)) % lit(n);
+        let mut keep = bucket.eq(lit(k));
+        if k == 0 {
+            keep = keep.or(column().is_null());
+        }
+        register_filtered(session, primary, pending, Some(keep)).await?;
+        out.push(crate::lift::lift(session.plan(q).await?)?.df);
+    }
+    Ok(out)
 }
 
 /// Attempts per target before a failover is given up on (the waits add up to about a minute).
@@ -348,13 +352,22 @@ pub async fn session_for(
 }
 
 async fn register(session: &TransformSession, table: &str, parts: &[BronzePart]) -> Result<()> {
+    register_filtered(session, table, parts, None).await
+}
+
+async fn register_filtered(
+    session: &TransformSession,
+    table: &str,
+    parts: &[BronzePart],
+    filter: Option<Expr>,
+) -> Result<()> {
     let (source, entity) = parse_table_name(table).ok_or_else(|| Error::Query {
         query: table.into(),
         message: "not a bronze table name".into(),
     })?;
-    session
-        .register_bronze(&crate::bronze::bronze_table(table, source, entity, parts))
-        .await?;
+    let mut t = crate::bronze::bronze_table(table, source, entity, parts);
+    t.filter = filter;
+    session.register_bronze(&t).await?;
     Ok(())
 }
 
@@ -461,7 +474,7 @@ async fn load_query(
         return Err(e);
     }
     let rows = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let passes = passes(q, &arrow_schema, df, s.bronze_records, opts.chunk_records)?;
+    let passes = passes(session, q, primary, &pending, df, s.bronze_records, opts).await?;
     if passes.len() > 1 {
         info!(target = %q.target, passes = passes.len(), records = s.bronze_records,
               "Large load: one pass per bucket of keys, to bound memory.");

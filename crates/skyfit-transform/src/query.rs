@@ -47,6 +47,10 @@ pub struct QueryFile {
     pub key: Vec<String>,
     pub strategy: Strategy,
     pub parent_key: Option<String>,
+    /// `-- @chunk_by: column`: an integer column of the primary bronze table that every
+    /// version of a key shares (it determines the key). A large load then runs in passes over
+    /// buckets of it, each pass holding only its keys in memory.
+    pub chunk_by: Option<String>,
     pub tests: Vec<DataTest>,
     /// The full text (header included: it is only comments).
     pub sql: String,
@@ -78,6 +82,7 @@ impl QueryFile {
         };
         let (mut target, mut key, mut strategy, mut parent_key, mut tests) =
             (None, None, None, None, Vec::new());
+        let mut chunk_by = None;
         for (i, raw) in sql.lines().enumerate() {
             let n = i + 1;
             let Some(rest) = raw.trim().strip_prefix("-- @") else {
@@ -109,6 +114,7 @@ impl QueryFile {
                     })
                 }
                 "parent_key" => parent_key = Some(value.trim_matches('"').to_string()),
+                "chunk_by" => chunk_by = Some(value.trim_matches('"').to_string()),
                 t if t.starts_with("test ") => {
                     tests.push(parse_test(t["test ".len()..].trim(), value).map_err(|m| err(n, m))?)
                 }
@@ -135,6 +141,7 @@ impl QueryFile {
             key,
             strategy,
             parent_key,
+            chunk_by,
             tests,
             sql: sql.to_string(),
             column_docs: column_docs(sql),

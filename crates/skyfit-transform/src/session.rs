@@ -42,6 +42,8 @@ pub struct BronzeTable {
     pub legacy_parts: Vec<String>,
     /// The derived columns of `schema`.
     pub derived: Vec<DerivedSpec>,
+    /// Only the rows this predicate keeps (one pass of a load split into passes).
+    pub filter: Option<Expr>,
 }
 
 /// The SQL equivalent of what the bronze writer stores in a derived column.
@@ -124,8 +126,14 @@ impl TransformSession {
             .iter()
             .partition(|p| !table.derived.is_empty() && table.legacy_parts.contains(p));
         if legacy.is_empty() {
-            self.ctx
-                .register_table(reference, parquet_parts(&current, &table.schema)?)?;
+            let parts = parquet_parts(&current, &table.schema)?;
+            match &table.filter {
+                None => self.ctx.register_table(reference, parts)?,
+                Some(f) => self.ctx.register_table(
+                    reference,
+                    self.ctx.read_table(parts)?.filter(f.clone())?.into_view(),
+                )?,
+            };
             return Ok(());
         }
         // Old parts get their derived columns computed; a union with the current parts keeps
@@ -153,6 +161,9 @@ impl TransformSession {
                 .ctx
                 .read_table(parquet_parts(&current, &table.schema)?)?
                 .union(df)?;
+        }
+        if let Some(f) = &table.filter {
+            df = df.filter(f.clone())?;
         }
         self.ctx.register_table(reference, df.into_view())?;
         Ok(())
@@ -236,6 +247,7 @@ mod tests {
             schema,
             legacy_parts: vec![],
             derived: vec![],
+            filter: None,
         })
         .await
         .unwrap();

@@ -125,6 +125,7 @@ async fn empty_session(queries: &[QueryFile]) -> Result<TransformSession> {
                 schema,
                 legacy_parts: vec![],
                 derived: vec![],
+                filter: None,
             })
             .await?;
     }
