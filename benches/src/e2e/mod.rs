@@ -290,14 +290,7 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
     };
     report.load_seconds = started.elapsed().as_secs_f64();
     report.load_peak_rss = crate::rss::peak_rss_bytes();
-    for t in TARGETS {
-        let n: i64 = client
-            .query_one(&format!("SELECT count(*) FROM {t}"), &[])
-            .await
-            .map_err(Error::pg(format!("counting {t}")))?
-            .get(0);
-        report.rows.push((t.to_string(), n));
-    }
+    report.rows = target_rows(&client).await?;
 
     // 2b. The nightly delta, merged into the full tables, then removed from the lake.
     if bench.delta > 0 {
@@ -309,22 +302,13 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
         let loaded = skyfit_pipeline::load(&lake, &load_db, &opts).await;
         let seconds = started.elapsed().as_secs_f64();
         lake::remove_delta(&lake_dir)?;
-        let mut d = DeltaReport {
+        report.delta = Some(DeltaReport {
             records: bench.delta,
             new,
             seconds,
             targets: loaded?.targets,
-            rows: Vec::new(),
-        };
-        for t in TARGETS {
-            let n: i64 = client
-                .query_one(&format!("SELECT count(*) FROM {t}"), &[])
-                .await
-                .map_err(Error::pg(format!("counting {t}")))?
-                .get(0);
-            d.rows.push((t.to_string(), n));
-        }
-        report.delta = Some(d);
+            rows: target_rows(&client).await?,
+        });
     }
 
     // 3. The limit, from the same lake and queries.
@@ -361,6 +345,20 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
         drop_database(server).await?;
     }
     Ok(report)
+}
+
+/// Rows in each target.
+async fn target_rows(client: &Client) -> Result<Vec<(String, i64)>> {
+    let mut rows = Vec::new();
+    for t in TARGETS {
+        let n: i64 = client
+            .query_one(&format!("SELECT count(*) FROM {t}"), &[])
+            .await
+            .map_err(Error::pg(format!("counting {t}")))?
+            .get(0);
+        rows.push((t.to_string(), n));
+    }
+    Ok(rows)
 }
 
 /// Flushes dirty buffers so one phase's writes are not paid by the next (needs superuser or

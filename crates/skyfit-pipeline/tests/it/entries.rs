@@ -19,6 +19,17 @@ fn keys(recs: &[String]) -> HashSet<(i64, String)> {
         .collect()
 }
 
+/// The entry ids in core.
+async fn entry_ids(db: &TestDb) -> HashSet<i64> {
+    db.client()
+        .query("SELECT entry_id FROM core.evo_entries", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 async fn write_run(lake: &LakeStore, run: &skyfit_core::RunId, recs: &[String]) {
     crate::support::write_run(lake, "entries", run, recs).await
 }
@@ -58,14 +69,7 @@ async fn entries_load_incrementally_exactly_once_with_real_keys() {
     );
 
     // The keys are the reference's synthetic ids.
-    let got: HashSet<i64> = db
-        .client()
-        .query("SELECT entry_id FROM core.evo_entries", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let got = entry_ids(&db).await;
     assert_eq!(got, expected.iter().map(|(id, _)| *id).collect());
 
     // Nothing new: both targets are up to date and nothing changes.
@@ -139,14 +143,7 @@ async fn parts_without_the_written_key_get_the_same_keys() {
 
     load(&lake, db.database(), &opts).await.unwrap();
     let all: HashSet<_> = keys(&old).union(&keys(&new)).cloned().collect();
-    let got: HashSet<i64> = db
-        .client()
-        .query("SELECT entry_id FROM core.evo_entries", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let got = entry_ids(&db).await;
     assert_eq!(got, all.iter().map(|(id, _)| *id).collect());
     assert_eq!(count(&db, "core.evo_entries").await, all.len() as i64);
     assert_eq!(count(&db, "stg_evo.entries_raw").await, all.len() as i64);

@@ -76,14 +76,19 @@ async fn table(db: &TestDb) -> BTreeMap<i64, Row> {
         .collect()
 }
 
-#[tokio::test]
-async fn typed_values_match_the_simulator_and_a_second_run_changes_exactly_its_rows() {
+/// A lake, a database and the members load with naive EVO times in `ZONE`.
+async fn setup() -> (tempfile::TempDir, LakeStore, TestDb, LoadOptions) {
     let dir = temp_lake();
     let lake = LakeStore::try_new(dir.path().to_str().unwrap()).unwrap();
-    let db = TestDb::new().await;
     let mut opts = LoadOptions::new(queries());
     opts.entities = vec!["members".into()];
     opts.session.evo_timezone = ZONE.into();
+    (dir, lake, TestDb::new().await, opts)
+}
+
+#[tokio::test]
+async fn typed_values_match_the_simulator_and_a_second_run_changes_exactly_its_rows() {
+    let (_dir, lake, db, opts) = setup().await;
 
     let first = members(0..400);
     write_run(&lake, "members", &run_id(20), &first).await;
@@ -144,12 +149,7 @@ async fn typed_values_match_the_simulator_and_a_second_run_changes_exactly_its_r
 
 #[tokio::test]
 async fn an_impossible_timestamp_is_quarantined_with_its_line() {
-    let dir = temp_lake();
-    let lake = LakeStore::try_new(dir.path().to_str().unwrap()).unwrap();
-    let db = TestDb::new().await;
-    let mut opts = LoadOptions::new(queries());
-    opts.entities = vec!["members".into()];
-    opts.session.evo_timezone = ZONE.into();
+    let (_dir, lake, db, opts) = setup().await;
     let mut recs = members(0..20);
     recs[6] = with_field(&recs[6], "registerDate", "2024-02-30T10:00:00".into());
     write_run(&lake, "members", &run_id(20), &recs).await;
