@@ -27,7 +27,7 @@
 use tokio_postgres::{Client, GenericClient, Transaction};
 
 use crate::sql::{TableName, quote_ident, quote_literal, suffixed};
-use crate::swap::{GrantFact, IndexFact, TableFacts, build_indexes_sql, grants};
+use crate::swap::{GrantFact, TableFacts, build_indexes_sql, grants, run};
 use crate::{Error, Result};
 
 /// Oldest and newest year a new yearly partition is created for; other dates stay in DEFAULT
@@ -169,22 +169,6 @@ pub fn year_bound(year: i32) -> String {
         "FOR VALUES FROM ('{year:04}-01-01 00:00:00+00') TO ('{:04}-01-01 00:00:00+00')",
         year + 1
     )
-}
-
-async fn run(
-    client: &impl GenericClient,
-    table: &TableName,
-    step: &'static str,
-    sql: &[String],
-) -> Result<()> {
-    for s in sql {
-        tracing::debug!(table = %table, statement = %s, "Running partition swap step.");
-        client
-            .batch_execute(s)
-            .await
-            .map_err(Error::pg(table, step))?;
-    }
-    Ok(())
 }
 
 /// `(name, bound)` of every partition of `table`, ordered by name.
@@ -588,27 +572,8 @@ async fn index_names(
 
 /// The partitioned indexes and key constraints of `table` (its own, not its partitions').
 async fn partitioned_facts(client: &impl GenericClient, table: &TableName) -> Result<TableFacts> {
-    let indexes = client
-        .query(
-            "SELECT i.relname::text, pg_get_indexdef(i.oid), con.conname::text, pg_get_constraintdef(con.oid) \
-             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
-             LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid \
-               AND con.contype IN ('p', 'u', 'x') \
-             WHERE x.indrelid = $1::text::regclass ORDER BY 1",
-            &[&table.to_string()],
-        )
-        .await
-        .map_err(Error::pg(table, "read indexes"))?
-        .iter()
-        .map(|r| IndexFact {
-            name: r.get(0),
-            // `CREATE INDEX … ON ONLY t USING …`: the rest after USING is what is reused.
-            def: r.get(1),
-            constraint: r.get::<_, Option<String>>(2).zip(r.get::<_, Option<String>>(3)),
-        })
-        .collect();
     Ok(TableFacts {
-        indexes,
+        indexes: crate::swap::indexes(client, table).await?,
         ..Default::default()
     })
 }

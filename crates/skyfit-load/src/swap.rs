@@ -238,24 +238,7 @@ pub async fn table_facts(client: &impl GenericClient, table: &TableName) -> Resu
             "{inbound} foreign key(s) reference it"
         )));
     }
-    let indexes = client
-        .query(
-            "SELECT i.relname::text, pg_get_indexdef(i.oid), con.conname::text, pg_get_constraintdef(con.oid) \
-             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
-             LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid \
-               AND con.contype IN ('p', 'u', 'x') \
-             WHERE x.indrelid = $1::text::regclass ORDER BY 1",
-            &[&name],
-        )
-        .await
-        .map_err(pg("read indexes"))?
-        .iter()
-        .map(|r| IndexFact {
-            name: r.get(0),
-            def: r.get(1),
-            constraint: r.get::<_, Option<String>>(2).zip(r.get::<_, Option<String>>(3)),
-        })
-        .collect();
+    let indexes = indexes(client, table).await?;
     let foreign_keys = client
         .query(
             "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
@@ -316,6 +299,32 @@ pub async fn table_facts(client: &impl GenericClient, table: &TableName) -> Resu
     })
 }
 
+/// The indexes of `table` itself (for a partitioned table, its partitioned indexes, whose
+/// definitions read `ON ONLY t`), each with the key constraint it backs.
+pub(crate) async fn indexes(
+    client: &impl GenericClient,
+    table: &TableName,
+) -> Result<Vec<IndexFact>> {
+    Ok(client
+        .query(
+            "SELECT i.relname::text, pg_get_indexdef(i.oid), con.conname::text, pg_get_constraintdef(con.oid) \
+             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+             LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid \
+               AND con.contype IN ('p', 'u', 'x') \
+             WHERE x.indrelid = $1::text::regclass ORDER BY 1",
+            &[&table.to_string()],
+        )
+        .await
+        .map_err(Error::pg(table, "read indexes"))?
+        .iter()
+        .map(|r| IndexFact {
+            name: r.get(0),
+            def: r.get(1),
+            constraint: r.get::<_, Option<String>>(2).zip(r.get::<_, Option<String>>(3)),
+        })
+        .collect())
+}
+
 pub(crate) async fn grants(client: &impl GenericClient, table: &str) -> Result<Vec<GrantFact>> {
     let rows = client
         .query(
@@ -337,14 +346,15 @@ pub(crate) async fn grants(client: &impl GenericClient, table: &str) -> Result<V
         .collect())
 }
 
-async fn run(
+/// Runs `statements` in order; an error names the table and `step`.
+pub(crate) async fn run(
     client: &impl GenericClient,
     table: &TableName,
     step: &'static str,
     statements: &[String],
 ) -> Result<()> {
     for s in statements {
-        tracing::debug!(table = %table, statement = %s, "Running swap step.");
+        tracing::debug!(table = %table, statement = %s, step, "Running swap step.");
         client
             .batch_execute(s)
             .await
