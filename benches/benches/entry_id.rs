@@ -17,25 +17,11 @@ use arrow::record_batch::RecordBatch;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
-use skyfit_api_sim::{Gen, Scale};
 
 const RECORDS: u64 = 50_000;
 
-fn records() -> Vec<String> {
-    let mut scale = Scale::medium();
-    scale.evo_entries = 1_000_000;
-    let g = Gen::new(42, scale);
-    (0..RECORDS)
-        .map(|i| {
-            let mut s = String::new();
-            skyfit_api_sim::evo::entries::write_record(&g, i * 17, &mut s);
-            s
-        })
-        .collect()
-}
-
 fn bench(c: &mut Criterion) {
-    let records = records();
+    let records = skyfit_benches::entries::api_records(RECORDS);
     let keys: Vec<String> = records
         .iter()
         .filter_map(|r| {

@@ -5,25 +5,11 @@
 //! of raw JSON for the default gzip level (6) and for level 1.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use skyfit_api_sim::{Gen, Scale};
 use skyfit_core::Source;
 use skyfit_lake::{PartBuffer, declared_schema};
 
 /// One default part (`PartLimits::default().max_records`).
 const RECORDS: u64 = 50_000;
-
-fn records() -> Vec<String> {
-    let mut scale = Scale::medium();
-    scale.evo_entries = 1_000_000;
-    let g = Gen::new(42, scale);
-    (0..RECORDS)
-        .map(|i| {
-            let mut s = String::with_capacity(420);
-            skyfit_api_sim::evo::entries::write_record(&g, i * 17, &mut s);
-            s
-        })
-        .collect()
-}
 
 fn encode(level: u32, records: &[String]) -> u64 {
     let mut buf = PartBuffer::try_new(declared_schema(Source::Evo, "entries"), level)
@@ -37,7 +23,7 @@ fn encode(level: u32, records: &[String]) -> u64 {
 }
 
 fn bench(c: &mut Criterion) {
-    let records = records();
+    let records = skyfit_benches::entries::api_records(RECORDS);
     let bytes: u64 = records.iter().map(|r| r.len() as u64 + 1).sum();
     eprintln!(
         "{RECORDS} records, {bytes} bytes of JSONL ({} B/record)",

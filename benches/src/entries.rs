@@ -221,3 +221,18 @@ pub fn batches(rows: usize, batch_rows: usize, view: bool) -> Vec<RecordBatch> {
     }
     out
 }
+
+/// `n` EVO entries as the API sends them (JSON text), spread over the simulator's timeline of
+/// 1M entries (every 17th), so dates, members and devices vary as in a real part.
+pub fn api_records(n: u64) -> Vec<String> {
+    let mut scale = skyfit_api_sim::Scale::medium();
+    scale.evo_entries = 1_000_000;
+    let g = skyfit_api_sim::Gen::new(42, scale);
+    (0..n)
+        .map(|i| {
+            let mut s = String::with_capacity(420);
+            skyfit_api_sim::evo::entries::write_record(&g, i * 17, &mut s);
+            s
+        })
+        .collect()
+}
