@@ -90,6 +90,126 @@ where
     E: Into<BoxError>,
     F: FnMut(&RecordBatch, &EncodeReport) -> std::result::Result<(), String>,
 {
+    // Row numbers of the report count from the stream's start.
+    let numbered = batches.scan(0u64, |next_row, b| {
+        let item = b.map(|b| {
+            let first = *next_row;
+            *next_row += b.num_rows() as u64;
+            (first, b)
+        });
+        futures::future::ready(Some(item))
+    });
+    let mut report = EncodeReport::default();
+    let rows = copy_stream(
+        client,
+        table,
+        encoder,
+        numbered,
+        options,
+        &mut inspect,
+        &mut report,
+    )
+    .await?;
+    finished(table, rows, report)
+}
+
+/// [`copy_in`] over several connections at once: each connection runs its own COPY into
+/// `table` and takes the stream's next batch whenever it has sent its last, so the server
+/// parses (JSONB, above all) on as many backends as there are `clients`. The COPYs commit
+/// one by one: a caller that needs all or nothing copies into a table it discards on error
+/// (a full refresh's shadow). Any error aborts the COPYs not yet finished.
+pub async fn copy_in_parallel<S, E>(
+    clients: &[&Client],
+    table: &TableName,
+    encoder: &CopyEncoder,
+    batches: S,
+) -> Result<CopyOutcome>
+where
+    S: Stream<Item = Result<RecordBatch, E>>,
+    E: Into<BoxError>,
+{
+    // One source for all connections; the lock is held while the next batch is computed,
+    // which is where the batches come from one at a time anyway.
+    // After a failure every connection gets an error, never the end of the stream, which
+    // would let it commit its part.
+    let source = futures::lock::Mutex::new((Box::pin(batches), 0u64, false));
+    let options = CopyOptions::default();
+    let workers = clients.iter().map(|client| {
+        let source = &source;
+        let options = &options;
+        async move {
+            let numbered = futures::stream::unfold((), move |()| async move {
+                let mut guard = source.lock().await;
+                let (stream, next_row, failed) = &mut *guard;
+                if *failed {
+                    let e: BoxError = "the batch stream failed on another connection".into();
+                    return Some((Err(e), ()));
+                }
+                let item = match stream.as_mut().next().await? {
+                    Ok(b) => {
+                        let first = *next_row;
+                        *next_row += b.num_rows() as u64;
+                        Ok((first, b))
+                    }
+                    Err(e) => {
+                        *failed = true;
+                        Err(e.into())
+                    }
+                };
+                Some((item, ()))
+            });
+            let mut report = EncodeReport::default();
+            let mut inspect = |_: &RecordBatch, _: &EncodeReport| Ok(());
+            let rows = copy_stream(
+                client,
+                table,
+                encoder,
+                numbered,
+                options,
+                &mut inspect,
+                &mut report,
+            )
+            .await?;
+            Ok::<_, Error>((rows, report))
+        }
+    });
+    let done = futures::future::try_join_all(workers).await?;
+    let mut rows = 0;
+    let mut report = EncodeReport::default();
+    for (r, part) in done {
+        rows += r;
+        // Row numbers are already the stream's.
+        report.absorb(&part, 0);
+    }
+    report.issues.sort_by_key(|i| i.row);
+    finished(table, rows, report)
+}
+
+fn finished(table: &TableName, rows: u64, report: EncodeReport) -> Result<CopyOutcome> {
+    let altered = report.issues.len();
+    if altered > 0 {
+        tracing::warn!(table = %table, rows, altered, "COPY altered values to make them storable.");
+    }
+    tracing::debug!(table = %table, rows, bytes = report.bytes, "COPY finished.");
+    Ok(CopyOutcome { rows, report })
+}
+
+/// One COPY of `(first row number, batch)` items; the chunks' reports are absorbed into
+/// `report` at their row numbers. Returns the rows the server wrote.
+async fn copy_stream<S, E, F>(
+    client: &Client,
+    table: &TableName,
+    encoder: &CopyEncoder,
+    batches: S,
+    options: &CopyOptions,
+    inspect: &mut F,
+    report: &mut EncodeReport,
+) -> Result<u64>
+where
+    S: Stream<Item = Result<(u64, RecordBatch), E>>,
+    E: Into<BoxError>,
+    F: FnMut(&RecordBatch, &EncodeReport) -> std::result::Result<(), String>,
+{
     let columns = || encoder.columns().map(|c| c.name.as_str());
     // tokio-postgres 0.7 leaves the connection unusable when COPY fails before
     // entering copy mode (a second ReadyForQuery arrives; rust-postgres PR #1337),
@@ -107,10 +227,9 @@ where
     pin_mut!(batches);
 
     let mut out = BytesMut::new();
-    let mut report = EncodeReport::default();
     encoder.write_header(&mut out);
-    while let Some(batch) = batches.next().await {
-        let batch = batch.map_err(|e| Error::Source {
+    while let Some(item) = batches.next().await {
+        let (first_row, batch) = item.map_err(|e| Error::Source {
             table: table.to_string(),
             source: e.into(),
         })?;
@@ -118,14 +237,13 @@ where
         while offset < batch.num_rows() {
             let len = options.max_chunk_rows.min(batch.num_rows() - offset);
             let chunk = batch.slice(offset, len);
-            offset += len;
             let chunk_report = encoder.encode_batch(&chunk, &mut out)?;
             inspect(&chunk, &chunk_report).map_err(|reason| Error::Stopped {
                 table: table.to_string(),
                 reason,
             })?;
-            let start = report.rows;
-            report.absorb(&chunk_report, start);
+            report.absorb(&chunk_report, first_row + offset as u64);
+            offset += len;
             sink.send(out.split().freeze())
                 .await
                 .map_err(Error::pg(table, "COPY"))?;
@@ -135,16 +253,8 @@ where
     sink.send(out.split().freeze())
         .await
         .map_err(Error::pg(table, "COPY"))?;
-    let rows = sink
-        .as_mut()
+    sink.as_mut()
         .finish()
         .await
-        .map_err(Error::pg(table, "COPY"))?;
-
-    let altered = report.issues.len();
-    if altered > 0 {
-        tracing::warn!(table = %table, rows, altered, "COPY altered values to make them storable.");
-    }
-    tracing::debug!(table = %table, rows, bytes = report.bytes, "COPY finished.");
-    Ok(CopyOutcome { rows, report })
+        .map_err(Error::pg(table, "COPY"))
 }

@@ -47,7 +47,7 @@ mod report;
 pub mod sql;
 pub mod swap;
 
-pub use copy::{CopyOptions, CopyOutcome, copy_in, copy_in_with};
+pub use copy::{CopyOptions, CopyOutcome, copy_in, copy_in_parallel, copy_in_with};
 pub use encoder::{COPY_SIGNATURE, CopyEncoder, HEADER_LEN, NulPolicy};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use pg_type::{PgColumn, PgType};

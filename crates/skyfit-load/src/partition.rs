@@ -5,13 +5,16 @@
 //!
 //! 1. [`PartitionedShadow::create`]: `t__shadow`, partitioned like `t`, with one shadow
 //!    partition per partition of `t` (same bounds, `DEFAULT` included) and no indexes.
-//! 2. The caller COPYs into [`PartitionedShadow::table`]; PostgreSQL routes each row.
+//! 2. The caller COPYs into [`PartitionedShadow::table`] (any number of connections);
+//!    PostgreSQL routes each row.
 //! 3. [`PartitionedShadow::prepare`]: when `t` is partitioned by year (`t_YYYY` + DEFAULT),
 //!    rows that landed in the shadow DEFAULT for a year of 1900–2200 move into a new yearly
-//!    partition (created as the data needs it); rows outside stay in DEFAULT. Then `t`'s
-//!    indexes and key constraints are built on the shadow, each shadow partition is detached
-//!    from `t__shadow` and given a CHECK constraint equal to its partition bound (validated
-//!    here, outside any lock, so the attach below does not scan).
+//!    partition (created as the data needs it); rows outside stay in DEFAULT. Then each shadow
+//!    partition is detached from `t__shadow` and gets, as one job, a CHECK constraint equal to
+//!    its partition bound (validated here, outside any lock, so the attach below does not
+//!    scan), `t`'s indexes and key constraints, and `ANALYZE`. The jobs run on several
+//!    connections at once: index builds and statistics are server work, and a partition's
+//!    are independent of the others'.
 //! 4. [`PartitionedShadow::swap_in`], in the caller's transaction (so a ledger can commit
 //!    with it): lock `t`, detach and drop the old partitions, rename the shadows to their
 //!    names, attach them (ranges first, DEFAULT last: nothing is scanned, matching indexes are
@@ -27,7 +30,7 @@
 use tokio_postgres::{Client, GenericClient, Transaction};
 
 use crate::sql::{TableName, quote_ident, quote_literal, suffixed};
-use crate::swap::{GrantFact, TableFacts, build_indexes_sql, grants, run};
+use crate::swap::{GrantFact, grants, index_sql, run, set_statistics_sql, statistics_targets};
 use crate::{Error, Result};
 
 /// Oldest and newest year a new yearly partition is created for; other dates stay in DEFAULT
@@ -93,17 +96,19 @@ pub async fn split_default(client: &impl GenericClient, target: &TableName) -> R
         return Ok(Vec::new());
     };
     let default = target.sibling(default.as_str());
+    let statistics = statistics_targets(client, target).await?;
     let mut created = Vec::new();
     for year in years_in(client, &default, &key).await? {
         let name = format!("{}_{year:04}", target.name);
         let new = target.sibling(name.as_str());
         // Moved out of DEFAULT first: attaching a range that DEFAULT still holds rows of is
         // refused. The attach builds the parent's indexes on the new partition.
-        let sql = [
-            format!(
-                "CREATE TABLE {new} (LIKE {target} INCLUDING DEFAULTS INCLUDING CONSTRAINTS \
-                 INCLUDING STORAGE INCLUDING COMMENTS)"
-            ),
+        let mut sql = vec![format!(
+            "CREATE TABLE {new} (LIKE {target} INCLUDING DEFAULTS INCLUDING CONSTRAINTS \
+             INCLUDING STORAGE INCLUDING COMMENTS)"
+        )];
+        sql.extend(set_statistics_sql(&new, &statistics));
+        sql.extend([
             format!(
                 "WITH moved AS (DELETE FROM {default} WHERE {} RETURNING *) \
                  INSERT INTO {new} SELECT * FROM moved",
@@ -113,7 +118,7 @@ pub async fn split_default(client: &impl GenericClient, target: &TableName) -> R
                 "ALTER TABLE {target} ATTACH PARTITION {new} {}",
                 year_bound(year)
             ),
-        ];
+        ]);
         run(client, target, "create new partition", &sql).await?;
         tracing::info!(table = %target, partition = %name, "New yearly partition for the data.");
         created.push(name);
@@ -277,6 +282,11 @@ impl PartitionedShadow {
                 p.bound
             ));
         }
+        // After the partitions: SET STATISTICS on the parent reaches its partitions.
+        sql.extend(set_statistics_sql(
+            &shadow,
+            &statistics_targets(client, &target).await?,
+        ));
         run(client, &target, "create shadow", &sql).await?;
         Ok(PartitionedShadow {
             target,
@@ -297,9 +307,12 @@ impl PartitionedShadow {
         &self.parts
     }
 
-    /// After the COPY: new yearly partitions for the years the data needs, indexes, and the
-    /// shadow partitions detached with a CHECK standing in for their bound.
-    pub async fn prepare(&mut self, client: &Client) -> Result<()> {
+    /// After the COPY: new yearly partitions for the years the data needs, the shadow
+    /// partitions detached with a CHECK standing in for their bound, then each one's indexes,
+    /// key constraints and statistics, built on `client` and `helpers` at once (biggest
+    /// partition first; each connection builds one partition at a time). The swap's `ATTACH`
+    /// adopts those indexes instead of building them.
+    pub async fn prepare(&mut self, client: &Client, helpers: &[Client]) -> Result<()> {
         let t = self.target.clone();
         if let (true, Some(key), Some(default)) = (
             self.yearly,
@@ -308,6 +321,7 @@ impl PartitionedShadow {
         ) {
             let default_shadow = t.sibling(default.shadow.as_str());
             let years = years_in(client, &default_shadow, &key).await?;
+            let statistics = statistics_targets(client, &t).await?;
             for year in years {
                 let name = format!("{}_{year:04}", t.name);
                 if self.parts.iter().any(|p| p.name == name) {
@@ -323,8 +337,12 @@ impl PartitionedShadow {
                 let range = year_range(&key, year);
                 // Moved out of DEFAULT first: attaching a range that DEFAULT still holds rows
                 // of is refused.
-                let sql = [
-                    format!("CREATE TABLE {new} (LIKE {} INCLUDING ALL)", self.shadow),
+                let mut sql = vec![format!(
+                    "CREATE TABLE {new} (LIKE {} INCLUDING ALL)",
+                    self.shadow
+                )];
+                sql.extend(set_statistics_sql(&new, &statistics));
+                sql.extend([
                     format!(
                         "WITH moved AS (DELETE FROM {default_shadow} WHERE {range} RETURNING *) \
                          INSERT INTO {new} SELECT * FROM moved"
@@ -333,36 +351,59 @@ impl PartitionedShadow {
                         "ALTER TABLE {} ATTACH PARTITION {new} {}",
                         self.shadow, p.bound
                     ),
-                ];
+                ]);
                 run(client, &t, "create new partition", &sql).await?;
                 tracing::info!(table = %t, partition = %p.name, "New yearly partition for the data.");
                 self.parts.push(p);
             }
         }
-        let facts = partitioned_facts(client, &t).await?;
-        let statements = build_indexes_sql(&facts, &t, &self.shadow)?;
-        run(client, &t, "build indexes", &statements).await?;
+        // Detached first (quick on index-less tables), each partition is a table of its own
+        // whose CHECK, indexes and statistics are built in one job, next to the others.
+        let indexes = crate::swap::indexes(client, &t).await?;
+        let mut jobs = Vec::with_capacity(self.parts.len());
         for p in &self.parts {
             let s = t.sibling(p.shadow.as_str());
-            let check: String = client
+            let row = client
                 .query_one(
-                    "SELECT pg_get_partition_constraintdef($1::text::regclass)",
+                    "SELECT pg_get_partition_constraintdef($1::text::regclass), \
+                            pg_relation_size($1::text::regclass)",
                     &[&s.to_string()],
                 )
                 .await
-                .map_err(Error::pg(&t, "read partition constraint"))?
+                .map_err(Error::pg(&t, "read partition constraint"))?;
+            let check = row
                 .get::<_, Option<String>>(0)
                 .unwrap_or_else(|| "true".into());
-            let sql = [
-                format!("ALTER TABLE {} DETACH PARTITION {s}", self.shadow),
-                format!(
-                    "ALTER TABLE {s} ADD CONSTRAINT {} CHECK ({check})",
-                    quote_ident(&bound_check_name(&p.shadow))
-                ),
-            ];
-            run(client, &t, "detach shadow partition", &sql).await?;
+            let bytes: i64 = row.get(1);
+            run(
+                client,
+                &t,
+                "detach shadow partition",
+                &[format!("ALTER TABLE {} DETACH PARTITION {s}", self.shadow)],
+            )
+            .await?;
+            // The CHECK stands in for the bound, so the swap's ATTACH does not scan.
+            let mut sql = vec![format!(
+                "ALTER TABLE {s} ADD CONSTRAINT {} CHECK ({check})",
+                quote_ident(&bound_check_name(&p.shadow))
+            )];
+            // Unnamed: PostgreSQL names each after its partition; the swap restores the
+            // predecessors' names.
+            for i in &indexes {
+                sql.push(index_sql(i, &t, &s, None)?);
+            }
+            sql.push(format!("ANALYZE {s}"));
+            jobs.push((bytes, sql));
         }
-        Ok(())
+        jobs.sort_by_key(|(bytes, _)| std::cmp::Reverse(*bytes));
+        let clients: Vec<&Client> = std::iter::once(client).chain(helpers).collect();
+        run_jobs(
+            &clients,
+            &t,
+            "build indexes",
+            jobs.into_iter().map(|(_, j)| j),
+        )
+        .await
     }
 
     /// Installs the shadow partitions in `tx` (which the caller commits). Waits at most
@@ -505,6 +546,26 @@ impl PartitionedShadow {
     }
 }
 
+/// Runs each job's statements in order on one of `clients`, as many jobs at once as there are
+/// clients, taking jobs in order as connections come free. The first error stops the others.
+async fn run_jobs(
+    clients: &[&Client],
+    table: &TableName,
+    step: &'static str,
+    jobs: impl Iterator<Item = Vec<String>>,
+) -> Result<()> {
+    let queue = std::sync::Mutex::new(jobs);
+    let next = || queue.lock().ok().and_then(|mut q| q.next());
+    let workers = clients.iter().map(|c| async {
+        while let Some(job) = next() {
+            run(*c, table, step, &job).await?;
+        }
+        Ok::<_, Error>(())
+    });
+    futures::future::try_join_all(workers).await?;
+    Ok(())
+}
+
 /// Owner, grants and comment of a replaced partition, for its successor of the same name.
 fn restore_sql(
     table: &TableName,
@@ -568,14 +629,6 @@ async fn index_names(
         .iter()
         .map(|r| (r.get(0), partition.name.clone(), r.get(2)))
         .collect())
-}
-
-/// The partitioned indexes and key constraints of `table` (its own, not its partitions').
-async fn partitioned_facts(client: &impl GenericClient, table: &TableName) -> Result<TableFacts> {
-    Ok(TableFacts {
-        indexes: crate::swap::indexes(client, table).await?,
-        ..Default::default()
-    })
 }
 
 #[cfg(test)]

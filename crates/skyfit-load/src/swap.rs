@@ -89,6 +89,39 @@ pub fn create_shadow_sql(target: &TableName, shadow: &TableName) -> Vec<String> 
     ]
 }
 
+/// The statement that builds `index` (one of `target`'s) on `on`: named `name`, or named by
+/// PostgreSQL when `None` (partitions built one by one, whose names must not collide).
+pub(crate) fn index_sql(
+    index: &IndexFact,
+    target: &TableName,
+    on: &TableName,
+    name: Option<&str>,
+) -> Result<String> {
+    if let Some((_, def)) = &index.constraint {
+        return Ok(match name {
+            Some(n) => format!("ALTER TABLE {on} ADD CONSTRAINT {} {def}", quote_ident(n)),
+            None => format!("ALTER TABLE {on} ADD {def}"),
+        });
+    }
+    let unique = if index.def.starts_with("CREATE UNIQUE INDEX ") {
+        "UNIQUE "
+    } else {
+        ""
+    };
+    let rest = index
+        .def
+        .split_once(" USING ")
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| Error::SwapUnsupported {
+            table: target.to_string(),
+            reason: format!("cannot read the definition of index {}", index.name),
+        })?;
+    let name = name
+        .map(|n| format!("{} ", quote_ident(n)))
+        .unwrap_or_default();
+    Ok(format!("CREATE {unique}INDEX {name}ON {on} USING {rest}"))
+}
+
 /// Statements that build `facts`' indexes and constraints on `shadow`.
 pub fn build_indexes_sql(
     facts: &TableFacts,
@@ -97,27 +130,12 @@ pub fn build_indexes_sql(
 ) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for index in &facts.indexes {
-        let tmp = quote_ident(&shadow_index_name(&index.name));
-        if let Some((_, def)) = &index.constraint {
-            out.push(format!("ALTER TABLE {shadow} ADD CONSTRAINT {tmp} {def}"));
-            continue;
-        }
-        let unique = if index.def.starts_with("CREATE UNIQUE INDEX ") {
-            "UNIQUE "
-        } else {
-            ""
-        };
-        let rest = index
-            .def
-            .split_once(" USING ")
-            .map(|(_, rest)| rest)
-            .ok_or_else(|| Error::SwapUnsupported {
-                table: target.to_string(),
-                reason: format!("cannot read the definition of index {}", index.name),
-            })?;
-        out.push(format!(
-            "CREATE {unique}INDEX {tmp} ON {shadow} USING {rest}"
-        ));
+        out.push(index_sql(
+            index,
+            target,
+            shadow,
+            Some(&shadow_index_name(&index.name)),
+        )?);
     }
     for (name, def) in &facts.foreign_keys {
         out.push(format!(
@@ -127,6 +145,39 @@ pub fn build_indexes_sql(
     }
     out.push(format!("ANALYZE {shadow}"));
     Ok(out)
+}
+
+/// `ALTER COLUMN … SET STATISTICS` for each `(column, target)` on `table`: `LIKE` and
+/// `PARTITION OF` do not copy statistics targets, so shadows and new partitions get their
+/// target's from here (a target of 0 keeps ANALYZE off a JSONB blob nobody filters by).
+pub fn set_statistics_sql(table: &TableName, targets: &[(String, i32)]) -> Vec<String> {
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let clauses: Vec<String> = targets
+        .iter()
+        .map(|(c, n)| format!("ALTER COLUMN {} SET STATISTICS {n}", quote_ident(c)))
+        .collect();
+    vec![format!("ALTER TABLE {table} {}", clauses.join(", "))]
+}
+
+/// The columns of `table` with an explicit statistics target, and the target.
+pub(crate) async fn statistics_targets(
+    client: &impl GenericClient,
+    table: &TableName,
+) -> Result<Vec<(String, i32)>> {
+    Ok(client
+        .query(
+            "SELECT attname::text, attstattarget::int4 FROM pg_attribute \
+             WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped \
+               AND attstattarget >= 0 ORDER BY attnum",
+            &[&table.to_string()],
+        )
+        .await
+        .map_err(Error::pg(table, "read statistics targets"))?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
 }
 
 /// The swap transaction's statements, after the lock. `facts` are the target's
@@ -377,13 +428,12 @@ impl Shadow {
         let shadow = target.with_suffix("__shadow");
         let old = target.with_suffix("__old");
         table_facts(client, &target).await?; // refuse early what cannot swap
-        run(
-            client,
-            &target,
-            "create shadow",
-            &create_shadow_sql(&target, &shadow),
-        )
-        .await?;
+        let mut sql = create_shadow_sql(&target, &shadow);
+        sql.extend(set_statistics_sql(
+            &shadow,
+            &statistics_targets(client, &target).await?,
+        ));
+        run(client, &target, "create shadow", &sql).await?;
         Ok(Shadow {
             target,
             shadow,
@@ -492,6 +542,32 @@ mod tests {
                 "CREATE INDEX \"idx_core_members_branch__sh\" ON \"core\".\"evo_members__shadow\" USING btree (branch_id)",
                 "ALTER TABLE \"core\".\"evo_members__shadow\" ADD CONSTRAINT \"evo_members_pkey__sh\" PRIMARY KEY (member_id)",
                 "ANALYZE \"core\".\"evo_members__shadow\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn unnamed_index_statements_and_statistics() {
+        let t = TableName::new("core", "evo_members");
+        let p = TableName::new("core", "evo_members_2024__shadow");
+        let sql: Vec<String> = facts()
+            .indexes
+            .iter()
+            .map(|i| index_sql(i, &t, &p, None).unwrap())
+            .collect();
+        assert_eq!(
+            sql,
+            [
+                "CREATE INDEX ON \"core\".\"evo_members_2024__shadow\" USING btree (branch_id)",
+                "ALTER TABLE \"core\".\"evo_members_2024__shadow\" ADD PRIMARY KEY (member_id)",
+            ]
+        );
+        assert!(set_statistics_sql(&p, &[]).is_empty());
+        assert_eq!(
+            set_statistics_sql(&p, &[("raw_data".into(), 0), ("member_id".into(), 500)]),
+            [
+                "ALTER TABLE \"core\".\"evo_members_2024__shadow\" ALTER COLUMN \"raw_data\" SET STATISTICS 0, \
+              ALTER COLUMN \"member_id\" SET STATISTICS 500"
             ]
         );
     }

@@ -28,7 +28,7 @@ use skyfit_core::Source;
 use skyfit_lake::LakeStore;
 use skyfit_load::merge::MergeSpec;
 use skyfit_load::sql::{TableName, quote_ident};
-use skyfit_load::{CopyEncoder, PgColumn, copy_in};
+use skyfit_load::{CopyEncoder, PgColumn, copy_in, copy_in_parallel};
 use skyfit_transform::query::load_dir;
 use skyfit_transform::{QueryFile, SessionOptions, Strategy, TransformSession};
 use skyfit_warehouse::Database;
@@ -64,6 +64,10 @@ pub struct LoadOptions {
     /// several passes, each keeping one bucket of keys (see [`passes`]), so the dedup's hash
     /// tables hold a bounded number of keys whatever the lake's size.
     pub chunk_records: u64,
+    /// Connections a full refresh of a partitioned target uses at once to build its
+    /// partitions' indexes and statistics (the load's own included). Index builds are
+    /// server-bound: more than the server's cores gains nothing.
+    pub connections: usize,
 }
 
 impl LoadOptions {
@@ -78,6 +82,7 @@ impl LoadOptions {
             core_only: false,
             session: SessionOptions::default(),
             chunk_records: 1_250_000,
+            connections: 2,
         }
     }
 }
@@ -310,7 +315,7 @@ async fn load_with_retry(
     let mut delay = std::time::Duration::from_millis(500);
     let mut attempt = 1;
     loop {
-        match load_query(session, client, q, primary, parts, opts).await {
+        match load_query(db, session, client, q, primary, parts, opts).await {
             Ok(mut s) => {
                 s.retries = attempt - 1;
                 return Ok(s);
@@ -391,6 +396,7 @@ async fn loaded(client: &Client, q: &QueryFile) -> Result<HashMap<String, String
 }
 
 async fn load_query(
+    db: &Database,
     session: &TransformSession,
     client: &mut Client,
     q: &QueryFile,
@@ -520,17 +526,36 @@ async fn load_query(
         let mut shadow = TargetShadow::create(client, table.clone(), partitioned)
             .await
             .map_err(load_err)?;
-        let copied = match copy_in(client, shadow.table(), &encoder, stream).await {
+        // More connections: the server parses and indexes on as many backends at once.
+        let mut helpers = Vec::new();
+        for _ in 1..opts.connections {
+            match connect(db).await {
+                Ok(c) => helpers.push(c),
+                Err(e) => {
+                    shadow.abandon(client).await.ok();
+                    return Err(e);
+                }
+            }
+        }
+        let clients: Vec<&Client> = std::iter::once(&*client).chain(&helpers).collect();
+        let copied = match copy_in_parallel(&clients, shadow.table(), &encoder, stream).await {
             Ok(c) => c,
             Err(e) => {
+                // A COPY still running on a helper holds its lock: closing it ends the COPY.
+                drop(clients);
+                drop(helpers);
                 shadow.abandon(client).await.ok();
                 return Err(too_many(q, &bad, opts).unwrap_or(load_err(e)));
             }
         };
-        if let Err(e) = shadow.prepare(client).await {
+        drop(clients);
+        if let Err(e) = shadow.prepare(client, &helpers).await {
+            // A build still running on a helper holds its lock: the DROP waits for it.
+            drop(helpers);
             shadow.abandon(client).await.ok();
             return Err(load_err(e));
         }
+        drop(helpers);
         (s.inserted, s.copied) = (copied.rows, copied.rows);
         let tx = client
             .transaction()

@@ -41,10 +41,12 @@ impl TargetShadow {
     }
 
     /// After the COPY: indexes (and new partitions), everything slow done outside the lock.
-    pub async fn prepare(&mut self, client: &Client) -> Result<()> {
+    /// A partitioned shadow builds several partitions at once, one on each of `client` and
+    /// `helpers`.
+    pub async fn prepare(&mut self, client: &Client, helpers: &[Client]) -> Result<()> {
         match self {
             TargetShadow::Plain(s) => s.build_indexes(client).await,
-            TargetShadow::Partitioned(s) => s.prepare(client).await,
+            TargetShadow::Partitioned(s) => s.prepare(client, helpers).await,
         }
     }
 

@@ -13,7 +13,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use futures::stream;
 use skyfit_load::sql::TableName;
 use skyfit_load::{
-    BoxError, CopyEncoder, CopyOptions, Error, PgColumn, PgType, copy_in, copy_in_with,
+    BoxError, CopyEncoder, CopyOptions, Error, PgColumn, PgType, copy_in, copy_in_parallel,
+    copy_in_with,
 };
 use tokio_postgres::error::SqlState;
 
@@ -457,4 +458,117 @@ async fn errors_carry_table_and_sqlstate_and_abort_cleanly() {
     .await
     .unwrap_err();
     assert!(matches!(err, Error::Stopped { .. }), "{err}");
+}
+
+/// Three connections share one stream: every row arrives once, and the report's row numbers
+/// are the stream's, whichever connection sent the batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_copy_sends_every_batch_once_with_stream_row_numbers() {
+    let db = db().await;
+    db.client()
+        .batch_execute("CREATE TABLE p (id bigint, j jsonb)")
+        .await
+        .unwrap();
+    let batches: Vec<RecordBatch> = (0..40i64)
+        .map(|k| {
+            let ids: Vec<i64> = (k * 250..(k + 1) * 250).collect();
+            // One value per batch needs its NUL escaped: row k * 250 + 7 of the stream.
+            let json: Vec<String> = ids
+                .iter()
+                .map(|i| {
+                    if i % 250 == 7 {
+                        format!(r#"{{"i":{i},"s":"a\u0000b"}}"#)
+                    } else {
+                        format!(r#"{{"i":{i}}}"#)
+                    }
+                })
+                .collect();
+            batch(vec![
+                ("id", Arc::new(Int64Array::from(ids)) as ArrayRef),
+                ("j", Arc::new(StringArray::from(json))),
+            ])
+        })
+        .collect();
+    let encoder = CopyEncoder::try_new(
+        &batches[0].schema(),
+        &[
+            PgColumn::new("id", PgType::Int8),
+            PgColumn::new("j", PgType::Jsonb),
+        ],
+    )
+    .unwrap();
+    let (a, b) = (
+        db.database().connect().await.unwrap(),
+        db.database().connect().await.unwrap(),
+    );
+    let clients = [db.client(), &a, &b];
+    let out = copy_in_parallel(
+        &clients,
+        &TableName::unqualified("p"),
+        &encoder,
+        ok_stream(batches),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.rows, 10_000);
+    let rows: Vec<usize> = out.report.issues.iter().map(|i| i.row).collect();
+    assert_eq!(rows, (0..40).map(|k| k * 250 + 7).collect::<Vec<_>>());
+    let r = db
+        .client()
+        .query_one(
+            "SELECT count(*), count(DISTINCT id), min(id), max(id), \
+                    count(*) FILTER (WHERE (j->>'i')::bigint = id) FROM p",
+            &[],
+        )
+        .await
+        .unwrap();
+    let got: (i64, i64, i64, i64, i64) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+    assert_eq!(got, (10_000, 10_000, 0, 9_999, 10_000));
+}
+
+/// A stream that fails part-way aborts every connection's COPY: nothing is committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_copy_failure_commits_nothing() {
+    let db = db().await;
+    db.client()
+        .batch_execute("CREATE TABLE q (id bigint)")
+        .await
+        .unwrap();
+    let items: Vec<Result<RecordBatch, BoxError>> = (0..10i64)
+        .map(|k| {
+            if k == 6 {
+                Err("the source failed".into())
+            } else {
+                Ok(batch(vec![(
+                    "id",
+                    Arc::new(Int64Array::from(vec![k; 100])) as ArrayRef,
+                )]))
+            }
+        })
+        .collect();
+    let schema = Schema::new(vec![Field::new(
+        "id",
+        arrow::datatypes::DataType::Int64,
+        true,
+    )]);
+    let encoder = CopyEncoder::try_new(&schema, &[PgColumn::new("id", PgType::Int8)]).unwrap();
+    let a = db.database().connect().await.unwrap();
+    let clients = [db.client(), &a];
+    let err = copy_in_parallel(
+        &clients,
+        &TableName::unqualified("q"),
+        &encoder,
+        stream::iter(items),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("the source failed"), "{err}");
+    drop(a);
+    let check = db.database().connect().await.unwrap();
+    let n: i64 = check
+        .query_one("SELECT count(*) FROM q", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
 }

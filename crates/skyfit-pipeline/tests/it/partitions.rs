@@ -92,6 +92,38 @@ async fn full_refresh_replaces_partitions_while_readers_see_complete_tables() {
     }
     // Partition names, index names, grants and comments survive; no shadow is left behind.
     assert_eq!(names(&db, indexes_2025).await, before);
+    // Each partition's indexes were built before the swap and adopted by its ATTACH: exactly
+    // one per index of the parent (a mismatch would have made the ATTACH build another).
+    let extra = names(
+        &db,
+        "SELECT c.relname::text || ': ' || count(x.indexrelid) || ' indexes, parent ' || \
+           (SELECT count(*) FROM pg_index WHERE indrelid = i.inhparent) \
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+         LEFT JOIN pg_index x ON x.indrelid = c.oid \
+         WHERE i.inhparent IN ('core.evo_entries'::regclass, 'stg_evo.entries_raw'::regclass) \
+         GROUP BY c.relname, i.inhparent \
+         HAVING count(x.indexrelid) <> (SELECT count(*) FROM pg_index WHERE indrelid = i.inhparent)",
+    )
+    .await;
+    assert!(extra.is_empty(), "{extra:?}");
+    // Every partition with rows has statistics, except for the raw JSONB (statistics target 0,
+    // migration 0010, carried to the shadow partitions).
+    let stats = names(
+        &db,
+        "SELECT tablename::text || '.' || attname::text FROM pg_stats \
+         WHERE schemaname = 'stg_evo' AND tablename LIKE 'entries_raw_20%' AND NOT inherited \
+         ORDER BY 1",
+    )
+    .await;
+    assert!(
+        stats.contains(&"entries_raw_2020.entry_id".to_string()),
+        "{stats:?}"
+    );
+    assert!(
+        stats.contains(&"entries_raw_2031.entry_date".to_string()),
+        "{stats:?}"
+    );
+    assert!(!stats.iter().any(|s| s.ends_with(".raw_data")), "{stats:?}");
     let leftovers = names(
         &db,
         "SELECT relname::text FROM pg_class WHERE relname LIKE '%\\_\\_shadow%' OR relname LIKE '%\\_\\_sh'",
