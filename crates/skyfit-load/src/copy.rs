@@ -92,24 +92,10 @@ where
 {
     // Row numbers of the report count from the stream's start.
     let numbered = batches.scan(0u64, |next_row, b| {
-        let item = b.map(|b| {
-            let first = *next_row;
-            *next_row += b.num_rows() as u64;
-            (first, b)
-        });
-        futures::future::ready(Some(item))
+        futures::future::ready(Some(b.map(|b| number(next_row, b))))
     });
-    let mut report = EncodeReport::default();
-    let rows = copy_stream(
-        client,
-        table,
-        encoder,
-        numbered,
-        options,
-        &mut inspect,
-        &mut report,
-    )
-    .await?;
+    let (rows, report) =
+        copy_stream(client, table, encoder, numbered, options, &mut inspect).await?;
     finished(table, rows, report)
 }
 
@@ -146,11 +132,7 @@ where
                     return Some((Err(e), ()));
                 }
                 let item = match stream.as_mut().next().await? {
-                    Ok(b) => {
-                        let first = *next_row;
-                        *next_row += b.num_rows() as u64;
-                        Ok((first, b))
-                    }
+                    Ok(b) => Ok(number(next_row, b)),
                     Err(e) => {
                         *failed = true;
                         Err(e.into())
@@ -158,19 +140,8 @@ where
                 };
                 Some((item, ()))
             });
-            let mut report = EncodeReport::default();
             let mut inspect = |_: &RecordBatch, _: &EncodeReport| Ok(());
-            let rows = copy_stream(
-                client,
-                table,
-                encoder,
-                numbered,
-                options,
-                &mut inspect,
-                &mut report,
-            )
-            .await?;
-            Ok::<_, Error>((rows, report))
+            copy_stream(client, table, encoder, numbered, options, &mut inspect).await
         }
     });
     let done = futures::future::try_join_all(workers).await?;
@@ -185,6 +156,13 @@ where
     finished(table, rows, report)
 }
 
+/// The batch with the stream row number of its first row; advances `next_row` past it.
+fn number(next_row: &mut u64, batch: RecordBatch) -> (u64, RecordBatch) {
+    let first = *next_row;
+    *next_row += batch.num_rows() as u64;
+    (first, batch)
+}
+
 fn finished(table: &TableName, rows: u64, report: EncodeReport) -> Result<CopyOutcome> {
     let altered = report.issues.len();
     if altered > 0 {
@@ -194,8 +172,8 @@ fn finished(table: &TableName, rows: u64, report: EncodeReport) -> Result<CopyOu
     Ok(CopyOutcome { rows, report })
 }
 
-/// One COPY of `(first row number, batch)` items; the chunks' reports are absorbed into
-/// `report` at their row numbers. Returns the rows the server wrote.
+/// One COPY of `(first row number, batch)` items. Returns the rows the server wrote and the
+/// chunks' reports, absorbed at their row numbers.
 async fn copy_stream<S, E, F>(
     client: &Client,
     table: &TableName,
@@ -203,8 +181,7 @@ async fn copy_stream<S, E, F>(
     batches: S,
     options: &CopyOptions,
     inspect: &mut F,
-    report: &mut EncodeReport,
-) -> Result<u64>
+) -> Result<(u64, EncodeReport)>
 where
     S: Stream<Item = Result<(u64, RecordBatch), E>>,
     E: Into<BoxError>,
@@ -227,6 +204,7 @@ where
     pin_mut!(batches);
 
     let mut out = BytesMut::new();
+    let mut report = EncodeReport::default();
     encoder.write_header(&mut out);
     while let Some(item) = batches.next().await {
         let (first_row, batch) = item.map_err(|e| Error::Source {
@@ -253,8 +231,10 @@ where
     sink.send(out.split().freeze())
         .await
         .map_err(Error::pg(table, "COPY"))?;
-    sink.as_mut()
+    let rows = sink
+        .as_mut()
         .finish()
         .await
-        .map_err(Error::pg(table, "COPY"))
+        .map_err(Error::pg(table, "COPY"))?;
+    Ok((rows, report))
 }
