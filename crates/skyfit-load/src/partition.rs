@@ -153,6 +153,8 @@ pub struct PartitionedShadow {
     key: Option<String>,
     yearly: bool,
     parts: Vec<ShadowPartition>,
+    /// The target's explicit column statistics targets, for partitions created later.
+    statistics: Vec<(String, i32)>,
 }
 
 /// Name of the CHECK constraint that stands in for a partition bound between detach and attach.
@@ -283,10 +285,8 @@ impl PartitionedShadow {
             ));
         }
         // After the partitions: SET STATISTICS on the parent reaches its partitions.
-        sql.extend(set_statistics_sql(
-            &shadow,
-            &statistics_targets(client, &target).await?,
-        ));
+        let statistics = statistics_targets(client, &target).await?;
+        sql.extend(set_statistics_sql(&shadow, &statistics));
         run(client, &target, "create shadow", &sql).await?;
         Ok(PartitionedShadow {
             target,
@@ -294,6 +294,7 @@ impl PartitionedShadow {
             key,
             yearly,
             parts,
+            statistics,
         })
     }
 
@@ -321,7 +322,6 @@ impl PartitionedShadow {
         ) {
             let default_shadow = t.sibling(default.shadow.as_str());
             let years = years_in(client, &default_shadow, &key).await?;
-            let statistics = statistics_targets(client, &t).await?;
             for year in years {
                 let name = format!("{}_{year:04}", t.name);
                 if self.parts.iter().any(|p| p.name == name) {
@@ -341,7 +341,7 @@ impl PartitionedShadow {
                     "CREATE TABLE {new} (LIKE {} INCLUDING ALL)",
                     self.shadow
                 )];
-                sql.extend(set_statistics_sql(&new, &statistics));
+                sql.extend(set_statistics_sql(&new, &self.statistics));
                 sql.extend([
                     format!(
                         "WITH moved AS (DELETE FROM {default_shadow} WHERE {range} RETURNING *) \

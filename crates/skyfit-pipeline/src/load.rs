@@ -64,8 +64,8 @@ pub struct LoadOptions {
     /// several passes, each keeping one bucket of keys (see [`passes`]), so the dedup's hash
     /// tables hold a bounded number of keys whatever the lake's size.
     pub chunk_records: u64,
-    /// Connections a full refresh of a partitioned target uses at once to build its
-    /// partitions' indexes and statistics (the load's own included). Index builds are
+    /// Connections a full refresh uses at once (the load's own included): its COPY runs on
+    /// all of them, and so do a partitioned target's index builds and statistics. Both are
     /// server-bound: more than the server's cores gains nothing.
     pub connections: usize,
 }
