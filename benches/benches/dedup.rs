@@ -22,7 +22,13 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let lake = LakeStore::try_new(&dir.path().display().to_string()).expect("lake");
     let stats = rt
-        .block_on(lake::build(&lake, RECORDS, 3.0, 42))
+        .block_on(lake::build(
+            &lake,
+            &lake::entries_schema(false),
+            RECORDS,
+            3.0,
+            42,
+        ))
         .expect("lake build");
     let queries_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../queries");
     let queries: Vec<_> = load_dir(&queries_dir)

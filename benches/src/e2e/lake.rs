@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::{TimeZone, Utc};
 use skyfit_api_sim::{Gen, Scale};
 use skyfit_core::{RunId, Source};
-use skyfit_lake::{BronzeWriter, EntityKey, LakeStore, PageRef};
+use skyfit_lake::{BronzeWriter, EntityKey, EntitySchema, LakeStore, PageRef};
 
 use crate::error::{Error, Result};
 
@@ -32,9 +32,29 @@ pub fn duplicates(records: u64, duplicate_pct: f64) -> u64 {
         .min(records as f64) as u64
 }
 
-/// Writes the two runs into `lake`.
+/// The declared entries schema, or (`unclustered`) the same columns with each part's rows in
+/// API order in one row group, as parts were written before clustering.
+pub fn entries_schema(unclustered: bool) -> EntitySchema {
+    let declared = skyfit_lake::declared_schema(Source::Evo, "entries");
+    if !unclustered {
+        return declared;
+    }
+    let plain = declared
+        .columns()
+        .iter()
+        .fold(EntitySchema::new(declared.name()), |s, c| {
+            s.with_column(&c.name, &c.path.join("."), c.ty)
+        });
+    declared
+        .derived()
+        .iter()
+        .fold(plain, |s, d| s.with_derived(&d.name, d.derivation))
+}
+
+/// Writes the two runs into `lake`, Parquet parts in `schema`.
 pub async fn build(
     lake: &LakeStore,
+    schema: &EntitySchema,
     records: u64,
     duplicate_pct: f64,
     seed: u64,
@@ -48,10 +68,10 @@ pub async fn build(
     let dup = duplicates(records, duplicate_pct);
     let first = run_id(2026, 11, 20)?;
     let second = run_id(2026, 11, 21)?;
-    write_run(lake, &g, &first, 0..records).await?;
+    write_run(lake, schema, &g, &first, 0..records).await?;
     let mut runs = 1;
     if dup > 0 {
-        write_run(lake, &g, &second, records - dup..records).await?;
+        write_run(lake, schema, &g, &second, records - dup..records).await?;
         runs += 1;
     }
     Ok(LakeStats {
@@ -69,13 +89,26 @@ pub fn delta_run() -> Result<RunId> {
 
 /// Writes the nightly delta: `delta` entries, a tenth of them re-extracted from the end of the
 /// lake (the incremental window's overlap), the rest new. Returns how many are new.
-pub async fn write_delta(lake: &LakeStore, records: u64, delta: u64, seed: u64) -> Result<u64> {
+pub async fn write_delta(
+    lake: &LakeStore,
+    schema: &EntitySchema,
+    records: u64,
+    delta: u64,
+    seed: u64,
+) -> Result<u64> {
     let mut scale = Scale::medium();
     scale.evo_entries = records.max(1);
     let g = Gen::new(seed, scale);
     let again = (delta / 10).min(records);
     let new = delta - again;
-    write_run(lake, &g, &delta_run()?, records - again..records + new).await?;
+    write_run(
+        lake,
+        schema,
+        &g,
+        &delta_run()?,
+        records - again..records + new,
+    )
+    .await?;
     Ok(new)
 }
 
@@ -106,12 +139,14 @@ fn run_id(y: i32, m: u32, d: u32) -> Result<RunId> {
 
 async fn write_run(
     lake: &LakeStore,
+    schema: &EntitySchema,
     g: &Gen,
     run: &RunId,
     range: std::ops::Range<u64>,
 ) -> Result<()> {
     let key = EntityKey::try_new(Source::Evo, None, "entries")?;
     let mut w = BronzeWriter::builder(lake, key, run.clone())
+        .with_schema(schema.clone())
         .create()
         .await?;
     w.begin_window("bench", None);

@@ -55,6 +55,11 @@ pub struct EntriesBench {
     /// After the full load, time the incremental load of a third run of this many entries
     /// (0: skip).
     pub delta: u64,
+    /// The loader's `chunk_records` (records per pass); `None`: the loader's default.
+    pub chunk_records: Option<u64>,
+    /// Write the lake's Parquet parts as one row group each, unordered (as before clustering),
+    /// to measure what the clustered layout saves the passes.
+    pub unclustered: bool,
 }
 
 /// The nightly case: a small run loaded incrementally into the full tables.
@@ -223,8 +228,13 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
     let columns = skyfit_lake::declared_schema(Source::Evo, "entries")
         .columns()
         .len();
+    // Parts clustered in row groups of `g` rows (0: one row group per part, before).
+    let schema = lake::entries_schema(bench.unclustered);
+    let row_group = schema
+        .cluster_by()
+        .map_or(0, |_| skyfit_lake::CLUSTER_ROW_GROUP_ROWS);
     let lake_dir = bench.work_dir.join(format!(
-        "lake-n{}-d{}-s{}-c{columns}",
+        "lake-n{}-d{}-s{}-c{columns}-g{row_group}",
         bench.records, bench.duplicate_pct, bench.seed
     ));
     let done_marker = lake_dir.join(".complete");
@@ -245,7 +255,14 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
             std::fs::remove_dir_all(&lake_dir).map_err(Error::io(lake_dir.display()))?;
         }
         let lake = LakeStore::try_new(&lake_dir.display().to_string())?;
-        report.lake = lake::build(&lake, bench.records, bench.duplicate_pct, bench.seed).await?;
+        report.lake = lake::build(
+            &lake,
+            &schema,
+            bench.records,
+            bench.duplicate_pct,
+            bench.seed,
+        )
+        .await?;
         std::fs::write(&done_marker, b"").map_err(Error::io(done_marker.display()))?;
     }
 
@@ -266,6 +283,9 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
     opts.sources = vec![Source::Evo];
     opts.entities = vec!["entries".into()];
     opts.full_refresh = true;
+    if let Some(chunk) = bench.chunk_records {
+        opts.chunk_records = chunk;
+    }
     report.peak_is_load_only = crate::rss::reset_peak();
     let started = Instant::now();
     report.targets = if bench.parallel_targets {
@@ -294,7 +314,7 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
 
     // 2b. The nightly delta, merged into the full tables, then removed from the lake.
     if bench.delta > 0 {
-        let new = lake::write_delta(&lake, bench.records, bench.delta, bench.seed).await?;
+        let new = lake::write_delta(&lake, &schema, bench.records, bench.delta, bench.seed).await?;
         checkpoint(&client).await;
         let mut opts = opts.clone();
         opts.full_refresh = false;
@@ -333,6 +353,14 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
         }
         drop(session);
         report.limit_bytes = files.iter().map(|f| f.bytes).sum();
+        // The load's rows are counted and no longer needed: emptying them leaves the disk to
+        // the limit's tables (at 10M the two would not fit side by side on the bench machine).
+        client
+            .batch_execute(&format!("TRUNCATE {}", TARGETS.join(", ")))
+            .await
+            .map_err(|e| {
+                Error::Setup(format!("emptying the load's tables before the limit: {e}"))
+            })?;
         limit::create_tables(&client, &files).await?;
         checkpoint(&client).await;
         report.limit = Some(limit::measure(&client, &files).await?);

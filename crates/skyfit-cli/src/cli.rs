@@ -334,6 +334,14 @@ pub struct BenchArgs {
     /// new), time its incremental load into the full tables (the nightly case), then remove it.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub delta: u64,
+    /// Records per load pass (the loader's `chunk_records`, default 1,250,000): a small value
+    /// at 1M gives the pass count of a much larger lake.
+    #[arg(long, value_name = "RECORDS")]
+    pub chunk_records: Option<u64>,
+    /// Write the bench lake as parts were written before clustering (one row group per part,
+    /// API order), to measure what the clustered layout saves; kept in its own directory.
+    #[arg(long)]
+    pub unclustered: bool,
 }
 
 #[cfg(test)]

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use arrow::array::{
     ArrayRef, BooleanBuilder, Float64Builder, Int64Array, Int64Builder, StringArray, StringBuilder,
 };
+use arrow::compute::SortOptions;
 use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
 use flate2::Compression;
@@ -32,7 +34,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::record::{Cell, CompiledSchema, convert};
-use crate::schema::{ColumnType, Derivation, EntitySchema};
+use crate::schema::{CLUSTER_PAGE_ROWS, ColumnType, Derivation, EntitySchema};
 
 /// Parquet key-value metadata naming the declared schema a part was written with.
 pub const SCHEMA_METADATA_KEY: &str = "skyfit.schema";
@@ -275,7 +277,7 @@ impl PartBuffer {
                     source,
                 }
             })?;
-        let parquet = encode_parquet(&batch, self.schema.name(), label)?;
+        let parquet = encode_parquet(&batch, &self.schema, label)?;
         let type_drift = self
             .schema
             .columns()
@@ -306,25 +308,56 @@ impl std::fmt::Debug for PartBuffer {
     }
 }
 
-/// One batch → one Parquet file in memory (one row group: parts are already bounded).
-fn encode_parquet(batch: &RecordBatch, schema_name: &str, label: &str) -> Result<Bytes> {
+/// One batch → one Parquet file in memory, one row group (parts are already bounded). When the
+/// schema clusters its rows they are ordered by the cluster column (NULLs first) and written in
+/// data pages of at most [`CLUSTER_PAGE_ROWS`] rows, each with its min/max in the page index.
+fn encode_parquet(batch: &RecordBatch, schema: &EntitySchema, label: &str) -> Result<Bytes> {
     let perr = |source| Error::Parquet {
         path: label.to_string(),
         source,
     };
-    let props = WriterProperties::builder()
+    let aerr = |source| Error::Arrow {
+        entity: schema.name().to_string(),
+        source,
+    };
+    let (batch, page_rows) = match schema.cluster_by() {
+        Some(column) => (
+            sort_by(batch, column).map_err(aerr)?,
+            Some(CLUSTER_PAGE_ROWS),
+        ),
+        None => (batch.clone(), None),
+    };
+    let mut props = WriterProperties::builder();
+    if let Some(rows) = page_rows {
+        props = props.set_data_page_row_count_limit(rows);
+    }
+    let props = props
         // Snappy: cheap to write on the hot path; the JSONL.GZ is the archival copy.
         .set_compression(ParquetCompression::SNAPPY)
         .set_max_row_group_row_count(Some(batch.num_rows().max(1)))
         .set_key_value_metadata(Some(vec![KeyValue::new(
             SCHEMA_METADATA_KEY.to_string(),
-            schema_name.to_string(),
+            schema.name().to_string(),
         )]))
         .build();
     let mut writer = ArrowWriter::try_new(Vec::new(), batch.schema(), Some(props)).map_err(perr)?;
-    writer.write(batch).map_err(perr)?;
+    writer.write(&batch).map_err(perr)?;
     let bytes = writer.into_inner().map_err(perr)?;
     Ok(Bytes::from(bytes))
+}
+
+/// `batch` with its rows ordered by `column`, NULLs first. Equal keys may come in any order:
+/// `_line` still tells the rows apart.
+fn sort_by(batch: &RecordBatch, column: &str) -> std::result::Result<RecordBatch, ArrowError> {
+    let keys = batch.column_by_name(column).ok_or_else(|| {
+        ArrowError::SchemaError(format!("the cluster column {column} is not in the part"))
+    })?;
+    let options = SortOptions {
+        descending: false,
+        nulls_first: true,
+    };
+    let order = arrow::compute::sort_to_indices(keys, Some(options), None)?;
+    arrow::compute::take_record_batch(batch, &order)
 }
 
 #[cfg(test)]
@@ -384,14 +417,21 @@ mod tests {
             .next()
             .unwrap()
             .unwrap();
-        let got = batch
-            .column_by_name(crate::schema::EVO_ENTRY_ID_COLUMN)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .unwrap()
-            .iter()
-            .collect::<Vec<_>>();
+        // Clustered parts are in `_entry_id` order; `_line` says which record each row is.
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap()
+                .clone()
+        };
+        let (ids, lines) = (column(crate::schema::EVO_ENTRY_ID_COLUMN), column("_line"));
+        let mut got = vec![None; records.len()];
+        for (id, line) in ids.iter().zip(lines.values()) {
+            got[*line as usize - 1] = id;
+        }
         let want: Vec<Option<i64>> = records
             .iter()
             .map(|r| {
@@ -401,5 +441,88 @@ mod tests {
             .collect();
         assert_eq!(got, want);
         assert_eq!(want[0], Some(480161953445189));
+    }
+
+    /// A clustered part keeps every record once, in one row group, ordered by the cluster
+    /// column in pages whose min/max ranges follow each other, so a range filter can skip pages.
+    #[test]
+    fn clustered_part_orders_rows_into_pages_of_disjoint_ranges() {
+        use arrow::array::Array;
+        use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+        use parquet::file::page_index::column_index::ColumnIndexMetaData;
+        let mut buf = PartBuffer::try_new(crate::schema::evo_entries(), 1).unwrap();
+        let n = 2 * CLUSTER_PAGE_ROWS + 100;
+        let mut records: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"date":"2024-03-15T07:{:02}:{:02}","idMember":{i},"idBranch":7}}"#,
+                    i / 60 % 60,
+                    i % 60
+                )
+            })
+            .collect();
+        records.push(r#"{"date":"","idMember":1}"#.into());
+        for r in &records {
+            buf.push(r).unwrap();
+        }
+        let part = buf.finish("t").unwrap();
+        let options = ArrowReaderOptions::new()
+            .with_page_index_policy(parquet::file::metadata::PageIndexPolicy::Required);
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new_with_options(part.parquet, options).unwrap();
+        let meta = builder.metadata().clone();
+        let id_col = builder
+            .schema()
+            .index_of(crate::schema::EVO_ENTRY_ID_COLUMN)
+            .unwrap();
+        assert_eq!(meta.num_row_groups(), 1);
+        let index = &meta.column_index().expect("a page index")[0][id_col];
+        let ColumnIndexMetaData::INT64(pages) = index else {
+            panic!("no Int64 page index: {index:?}");
+        };
+        // 4,197 rows in pages of at most 2,048; the first page starts with the NULL key.
+        assert_eq!(pages.num_pages(), 3);
+        let mut previous_max = i64::MIN;
+        for page in 0..3 {
+            let (min, max) = (
+                *pages.min_value(page).unwrap(),
+                *pages.max_value(page).unwrap(),
+            );
+            assert!(
+                min <= max && previous_max < min,
+                "page {page}: {min}..{max} after {previous_max}"
+            );
+            previous_max = max;
+        }
+        let batches: Vec<RecordBatch> = builder.build().unwrap().map(|b| b.unwrap()).collect();
+        let batch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+        let lines = batch
+            .column_by_name("_line")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap();
+        let raw = batch
+            .column_by_name("_raw")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        let ids = batch
+            .column_by_name(crate::schema::EVO_ENTRY_ID_COLUMN)
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap();
+        // The record without a key comes first; the rest ascend.
+        assert!(ids.is_null(0));
+        assert!(ids.values()[1..].windows(2).all(|w| w[0] <= w[1]));
+        let mut seen = vec![false; records.len()];
+        for (line, raw) in lines.values().iter().zip(raw.iter()) {
+            let i = *line as usize - 1;
+            assert_eq!(raw, Some(records[i].as_str()), "line {line}");
+            assert!(!std::mem::replace(&mut seen[i], true), "line {line} twice");
+        }
+        assert!(seen.iter().all(|s| *s));
     }
 }

@@ -83,6 +83,7 @@ pub struct EntitySchema {
     name: String,
     columns: Vec<ColumnSpec>,
     derived: Vec<DerivedSpec>,
+    cluster_by: Option<String>,
 }
 
 impl EntitySchema {
@@ -93,6 +94,7 @@ impl EntitySchema {
             name: name.into(),
             columns: Vec::new(),
             derived: Vec::new(),
+            cluster_by: None,
         }
     }
 
@@ -123,6 +125,21 @@ impl EntitySchema {
             derivation,
         });
         self
+    }
+
+    /// Write each Parquet part's rows ordered by `column` (an Int64 column, declared or
+    /// derived), in data pages of at most [`CLUSTER_PAGE_ROWS`] rows. Every page then covers
+    /// a narrow range of the column, so a reader filtering on a range of it (the loader's
+    /// passes over `_entry_id`) skips the other pages from the page index instead of decoding
+    /// them. `_line` still gives each row's line in the JSONL.
+    pub fn with_cluster_by(mut self, column: impl Into<String>) -> Self {
+        self.cluster_by = Some(column.into());
+        self
+    }
+
+    /// The column Parquet rows are ordered by, if any (see [`EntitySchema::with_cluster_by`]).
+    pub fn cluster_by(&self) -> Option<&str> {
+        self.cluster_by.as_deref()
     }
 
     pub fn name(&self) -> &str {
@@ -187,6 +204,18 @@ impl EntitySchema {
                 ));
             }
         }
+        if let Some(c) = &self.cluster_by {
+            let int64 = self
+                .arrow_schema()
+                .field_with_name(c)
+                .is_ok_and(|f| f.data_type() == &DataType::Int64);
+            if !int64 {
+                return Err(invalid(
+                    c,
+                    "the cluster column must be an Int64 column of the schema",
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -245,7 +274,14 @@ pub fn evo_entries() -> EntitySchema {
         .with_field("releasesByID", Int64)
         .with_field("idMigration", Utf8)
         .with_derived(EVO_ENTRY_ID_COLUMN, Derivation::EvoEntryId)
+        .with_cluster_by(EVO_ENTRY_ID_COLUMN)
 }
+
+/// Rows per data page of a clustered part: a pass over a range of the cluster column reads
+/// little beyond its range (a 50K-record part has ~25 pages per column, so one of 9 passes
+/// reads ~4 of them). Pages, not row groups: a part stays one row group, so a single full
+/// scan costs what it did (row groups of 2,048 rows made the 1M load ~0.8 s slower).
+pub const CLUSTER_PAGE_ROWS: usize = 2048;
 
 /// The derived key column of EVO entries.
 pub const EVO_ENTRY_ID_COLUMN: &str = "_entry_id";
@@ -338,5 +374,17 @@ mod tests {
                 .validate()
                 .is_err()
         );
+        // Rows cluster only by an Int64 column the schema has.
+        let clustered = |c: &str| {
+            EntitySchema::new("x")
+                .with_field("id", ColumnType::Int64)
+                .with_field("name", ColumnType::Utf8)
+                .with_cluster_by(c)
+                .validate()
+        };
+        assert!(clustered("id").is_ok());
+        assert!(clustered("name").is_err());
+        assert!(clustered("missing").is_err());
+        assert!(evo_entries().validate().is_ok());
     }
 }

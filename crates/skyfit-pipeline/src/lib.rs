@@ -16,6 +16,7 @@ pub mod diff;
 pub mod error;
 mod lift;
 pub mod load;
+mod passes;
 pub mod reconcile;
 pub mod sample;
 mod shadow;

@@ -20,9 +20,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use datafusion::common::Column;
-use datafusion::dataframe::DataFrame;
-use datafusion::logical_expr::{Expr, lit};
+use datafusion::logical_expr::Expr;
 use futures::{StreamExt, TryStreamExt};
 use skyfit_core::Source;
 use skyfit_lake::LakeStore;
@@ -122,6 +120,8 @@ pub struct TargetSummary {
     pub up_to_date: bool,
     /// Connection losses/failovers retried before the load succeeded.
     pub retries: u32,
+    /// Passes over ranges of the query's `@chunk_by` column (1 unless the load is large).
+    pub passes: usize,
     /// Identifies the set of parts read, to tell whether two targets read the same ones.
     #[serde(skip)]
     pub parts_digest: u64,
@@ -259,42 +259,6 @@ async fn connect(db: &Database) -> Result<Client> {
     Ok(client)
 }
 
-/// The query, split into passes when `records` exceed `opts.chunk_records` and the query
-/// declares `@chunk_by`: pass `k` of `n` plans the query over the bronze rows whose chunk
-/// column is `k` modulo `n` (pass 0 also takes NULLs). Every version of a key shares that
-/// column, so each key is deduplicated within one pass and the passes' rows together are
-/// exactly the single pass's, while the dedup's hash tables hold a bounded number of keys.
-/// Filtering the bronze table, not the result, keeps the split below the dedup whatever the
-/// query's shape; every pass reads all parts.
-async fn passes(
-    session: &TransformSession,
-    q: &QueryFile,
-    primary: &str,
-    pending: &[BronzePart],
-    df: DataFrame,
-    records: u64,
-    opts: &LoadOptions,
-) -> Result<Vec<DataFrame>> {
-    let n = records.div_ceil(opts.chunk_records.max(1));
-    let Some(column) = q.chunk_by.as_deref().filter(|_| n > 1) else {
-        return Ok(vec![df]);
-    };
-    let n = n as i64;
-    let column = || Expr::Column(Column::new_unqualified(column));
-    let mut out = Vec::with_capacity(n as usize);
-    for k in 0..n {
-        // A non-negative remainder, so negative values land in a pass too.
-        let bucket = ((column() % lit(n)) + lit(n)) % lit(n);
-        let mut keep = bucket.eq(lit(k));
-        if k == 0 {
-            keep = keep.or(column().is_null());
-        }
-        register_filtered(session, primary, pending, Some(keep)).await?;
-        out.push(crate::lift::lift(session.plan(q).await?)?.df);
-    }
-    Ok(out)
-}
-
 /// Attempts per target before a failover is given up on (the waits add up to about a minute).
 const MAX_ATTEMPTS: u32 = 6;
 
@@ -360,7 +324,7 @@ async fn register(session: &TransformSession, table: &str, parts: &[BronzePart])
     register_filtered(session, table, parts, None).await
 }
 
-async fn register_filtered(
+pub(crate) async fn register_filtered(
     session: &TransformSession,
     table: &str,
     parts: &[BronzePart],
@@ -480,10 +444,12 @@ async fn load_query(
         return Err(e);
     }
     let rows = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let passes = passes(session, q, primary, &pending, df, s.bronze_records, opts).await?;
+    let passes =
+        crate::passes::passes(session, q, primary, &pending, df, s.bronze_records, opts).await?;
+    s.passes = passes.len();
     if passes.len() > 1 {
         info!(target = %q.target, passes = passes.len(), records = s.bronze_records,
-              "Large load: one pass per bucket of keys, to bound memory.");
+              "Large load: one pass per range of keys, to bound memory.");
     }
     let stream = {
         let (bad, rows, cols, schema) = (bad.clone(), rows.clone(), cols.clone(), schema.clone());

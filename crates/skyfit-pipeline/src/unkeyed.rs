@@ -20,8 +20,9 @@ use tracing::debug;
 use crate::cast::Quarantined;
 use crate::error::Result;
 
-/// The query listing the unkeyed records, or `None` when `q` has no `src` CTE.
-fn unkeyed_sql(q: &QueryFile, limit: u64) -> Option<String> {
+/// The query listing the unkeyed records (`columns` of them), or `None` when `q` has no `src`
+/// CTE.
+fn unkeyed_sql(q: &QueryFile, columns: &str, limit: u64) -> Option<String> {
     let statements = Parser::parse_sql(&GenericDialect {}, &q.sql).ok()?;
     let Some(Statement::Query(query)) = statements.first() else {
         return None;
@@ -40,7 +41,7 @@ fn unkeyed_sql(q: &QueryFile, limit: u64) -> Option<String> {
         .collect::<Vec<_>>()
         .join(" OR ");
     Some(format!(
-        "{with} SELECT _source_file, _line, _raw FROM src WHERE {cond} ORDER BY _source_file, _line LIMIT {limit}"
+        "{with} SELECT {columns} FROM src WHERE {cond} ORDER BY _source_file, _line LIMIT {limit}"
     ))
 }
 
@@ -55,17 +56,26 @@ pub async fn find(
     q: &QueryFile,
     limit: u64,
 ) -> Result<Vec<Quarantined>> {
-    let Some(sql) = unkeyed_sql(q, limit) else {
+    // Usually there are none: a first look without `_raw` spares decoding every record's text,
+    // which only the rare hits need.
+    let (Some(probe), Some(sql)) = (
+        unkeyed_sql(q, "_source_file, _line", 1),
+        unkeyed_sql(q, "_source_file, _line, _raw", limit),
+    ) else {
         debug!(query = %q.path.display(), "No `src` CTE: unkeyed records are not looked for.");
         return Ok(Vec::new());
     };
-    let batches = match session.context().sql(&sql).await {
+    let found = match session.context().sql(&probe).await {
         Ok(df) => df.collect().await?,
         Err(error) => {
             debug!(query = %q.path.display(), %error, "The `src` CTE does not give the key columns.");
             return Ok(Vec::new());
         }
     };
+    if found.iter().all(|b| b.num_rows() == 0) {
+        return Ok(Vec::new());
+    }
+    let batches = session.context().sql(&sql).await?.collect().await?;
     let reason = format!(
         "no loadable key ({}): the record cannot be stored",
         q.key.join(", ")

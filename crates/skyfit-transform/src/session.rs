@@ -84,10 +84,17 @@ impl TransformSession {
     }
 
     pub fn with_options(lake: &LakeStore, options: &SessionOptions) -> Result<Self> {
-        let mut config = SessionConfig::new().with_information_schema(true);
+        // `DATAFUSION_*` variables (e.g. `DATAFUSION_EXECUTION_BATCH_SIZE`) tune the engine
+        // without a rebuild; the settings below are the project's and win over them.
+        let mut config = SessionConfig::from_env()?.with_information_schema(true);
         // Source spans let planner errors (an unknown column, function or table) carry the
         // line and column of the offending token; see `sql_error`.
         config.options_mut().sql_parser.collect_spans = true;
+        // No file statistics at planning: they would be gathered again for every registration
+        // (a large load registers the bronze table once per pass) and held with the plan. At
+        // 10M entries, off: 110 → 101 s and peak RSS 984 → 837 MiB. Row groups are still
+        // pruned from the footer statistics when each file is opened.
+        config.options_mut().execution.collect_statistics = false;
         let config = config.with_target_partitions(
             std::thread::available_parallelism()
                 .map(|n| n.get())

@@ -30,6 +30,8 @@ async fn entries(ctx: &Context, args: BenchArgs) -> Result<ExitCode> {
         skip_limit: args.skip_limit,
         delta: args.delta,
         keep_database: args.keep_database,
+        chunk_records: args.chunk_records,
+        unclustered: args.unclustered,
     };
     eprintln!(
         "Benchmarking {} entries (+{}% re-extracted) in {} …",

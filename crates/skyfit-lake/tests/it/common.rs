@@ -106,6 +106,10 @@ pub async fn round_trip(lake: &LakeStore) {
     let batches: Vec<_> = stream.try_collect().await.unwrap();
     assert_eq!(batches.len(), 2);
     let batch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    // Entries' Parquet rows are in `_entry_id` order (clustered); `_line` gives the JSONL order.
+    let order = arrow::compute::sort_to_indices(batch.column_by_name("_line").unwrap(), None, None)
+        .unwrap();
+    let batch = arrow::compute::take_record_batch(&batch, &order).unwrap();
     let raw = batch.column_by_name("_raw").unwrap().as_string::<i32>();
     let line = batch
         .column_by_name("_line")

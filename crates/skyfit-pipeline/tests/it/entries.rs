@@ -153,7 +153,7 @@ async fn parts_without_the_written_key_get_the_same_keys() {
     assert_eq!(count(&db, "stg_evo.entries_raw").await, all.len() as i64);
 }
 
-/// A load larger than `chunk_records` runs in passes over buckets of `entry_id`; the tables
+/// A load larger than `chunk_records` runs in passes over ranges of `entry_id`; the tables
 /// end up exactly as after a single pass.
 #[tokio::test]
 async fn a_load_split_into_passes_gives_the_same_rows() {
@@ -175,6 +175,13 @@ async fn a_load_split_into_passes_gives_the_same_rows() {
         opts.chunk_records = chunk;
         let s = load(&lake, db.database(), &opts).await.unwrap();
         assert!(s.reconciliation[0].problems.is_empty(), "{s:?}");
+        // 1300 bronze records in chunks of 150: nine passes, for stg and core alike.
+        let passes: Vec<usize> = s.targets.iter().map(|t| t.passes).collect();
+        assert_eq!(
+            passes,
+            [if chunk == 150 { 9 } else { 1 }; 2],
+            "chunk_records {chunk}"
+        );
         let table: Vec<(i64, String, Option<i64>, String)> = db
             .client()
             .query(
@@ -192,4 +199,105 @@ async fn a_load_split_into_passes_gives_the_same_rows() {
         rows.push(table);
     }
     assert_eq!(rows[0], rows[1]);
+}
+
+/// A pass's range filter on `_entry_id` reaches the Parquet scan, and the clustered parts let
+/// it skip the row groups outside the range from their statistics: a pass decodes about its
+/// share of the lake, not all of it.
+#[tokio::test]
+async fn a_range_of_entry_ids_reads_only_its_row_groups() {
+    use datafusion::logical_expr::{col, lit};
+    use skyfit_lake::{BronzeWriter, CLUSTER_ROW_GROUP_ROWS, EntityKey, PageRef};
+    use skyfit_pipeline::bronze::{bronze_table, complete_parts};
+
+    let dir = temp_lake();
+    let lake = LakeStore::try_new(dir.path().to_str().unwrap()).unwrap();
+    // One part, as the extractor writes it (it rolls parts at 50K records, not per page).
+    let recs = records(0..10_000);
+    let key = EntityKey::try_new(skyfit_core::Source::Evo, None, "entries").unwrap();
+    let mut w = BronzeWriter::builder(&lake, key, run_id(20))
+        .create()
+        .await
+        .unwrap();
+    w.begin_window("w1", None);
+    for (page, chunk) in recs.chunks(1000).enumerate() {
+        let p = PageRef {
+            window: "w1",
+            page: page as u64,
+            cursor: None,
+        };
+        w.write_page(&p, chunk.iter().map(String::as_str))
+            .await
+            .unwrap();
+    }
+    w.complete_window("w1").unwrap();
+    assert_eq!(w.finish().await.unwrap().parts.len(), 1);
+
+    let mut ids: Vec<i64> = keys(&recs).into_iter().map(|(id, _)| id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // A fifth of the keys, from the middle: at most two of the part's five row groups.
+    let (lo, hi) = (ids[ids.len() * 2 / 5], ids[ids.len() * 3 / 5]);
+    let want = ids.iter().filter(|id| (lo..hi).contains(*id)).count();
+    let row_groups = recs.len().div_ceil(CLUSTER_ROW_GROUP_ROWS);
+    assert_eq!(row_groups, 5);
+
+    let parts = complete_parts(&lake, skyfit_core::Source::Evo, "entries")
+        .await
+        .unwrap();
+    let mut table = bronze_table("evo_entries", skyfit_core::Source::Evo, "entries", &parts);
+    table.filter = Some(
+        col("_entry_id")
+            .gt_eq(lit(lo))
+            .and(col("_entry_id").lt(lit(hi))),
+    );
+    let session = skyfit_transform::TransformSession::try_new(&lake).unwrap();
+    session.register_bronze(&table).await.unwrap();
+    let sql = "SELECT count(DISTINCT _entry_id), max(length(_raw)) FROM bronze.evo_entries";
+    let rows = session
+        .context()
+        .sql(sql)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let got = rows[0]
+        .column(0)
+        .as_any()
+        .downcast_ref::<arrow::array::Int64Array>()
+        .unwrap()
+        .value(0);
+    assert_eq!(got as usize, want);
+
+    let explain = session
+        .context()
+        .sql(&format!("EXPLAIN ANALYZE {sql}"))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let text = arrow::util::pretty::pretty_format_batches(&explain)
+        .unwrap()
+        .to_string();
+    let metric = "row_groups_pruned_statistics=";
+    let at = text
+        .find(metric)
+        .unwrap_or_else(|| panic!("no {metric} in\n{text}"));
+    let counts: Vec<usize> = text[at + metric.len()..]
+        .split(" matched")
+        .next()
+        .unwrap()
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|d| d.parse().ok())
+        .collect();
+    let [total, matched] = counts[..] else {
+        panic!("unexpected metric: {counts:?}")
+    };
+    assert_eq!(total, row_groups, "{text}");
+    assert!(
+        (1..=2).contains(&matched),
+        "read {matched} of {total} row groups:\n{text}"
+    );
 }
