@@ -6,10 +6,10 @@
 //! pass and the passes' rows together are exactly the single pass's.
 //!
 //! Ranges rather than `column % n`: bronze parts of a clustered entity are written ordered by
-//! the column in small row groups ([`skyfit_lake::CLUSTER_ROW_GROUP_ROWS`]), so the range
-//! filter, pushed into the Parquet scan, skips the row groups outside the range from their
-//! min/max instead of decoding them. A modulo filter matched rows in every row group, and
-//! each pass decoded every part's `_raw`: the 10M load read the lake nine times.
+//! the column in small data pages ([`skyfit_lake::CLUSTER_PAGE_ROWS`]), so the range filter,
+//! pushed into the Parquet scan, skips the pages outside the range from the page index
+//! instead of decoding them. A modulo filter matched rows in every page, and each pass decoded
+//! every part's `_raw`: the 10M load read the lake nine times.
 //!
 //! The ranges split the rows evenly, not the value space: their bounds come from a histogram
 //! of the column (EVO's `_entry_id` is not uniform: values below 1.5·10¹⁷ are twice as likely).
@@ -18,14 +18,14 @@ use datafusion::common::Column;
 use datafusion::dataframe::DataFrame;
 use datafusion::logical_expr::{Expr, lit};
 use skyfit_transform::{QueryFile, TransformSession};
-use tracing::debug;
+use tracing::{debug, warn};
 
 use crate::bronze::BronzePart;
 use crate::error::Result;
 use crate::load::{LoadOptions, register_filtered};
 
-/// Histogram bins between the column's min and max: pass sizes come out within a bin
-/// (~0.02% of the rows) of even.
+/// Histogram bins between the column's min and max: pass sizes come out even to within the
+/// rows of one bin (1/4096 of the value range).
 const BINS: u32 = 4096;
 
 /// The query as one DataFrame per pass (just `df` when the load is small or the query declares
@@ -102,6 +102,13 @@ async fn range_bounds(
         .aggregate(vec![], vec![min(c()), max(c())])?
         .collect()
         .await?;
+    if let Some(b) = extent.first()
+        && b.column(0).data_type() != &DataType::Int64
+    {
+        warn!(table, column, data_type = %b.column(0).data_type(),
+              "The @chunk_by column is not Int64: the load runs in one pass, its memory unbounded.");
+        return Ok(Vec::new());
+    }
     let value = |i: usize| {
         let b = extent.first().filter(|b| b.num_rows() > 0)?;
         let a = b.column(i).as_primitive_opt::<Int64Type>()?;
