@@ -33,7 +33,7 @@ pub fn duplicates(records: u64, duplicate_pct: f64) -> u64 {
 }
 
 /// The declared entries schema, or (`unclustered`) the same columns with each part's rows in
-/// API order in one row group, as parts were written before clustering.
+/// API order and default pages, as parts were written before clustering.
 pub fn entries_schema(unclustered: bool) -> EntitySchema {
     let declared = skyfit_lake::declared_schema(Source::Evo, "entries");
     if !unclustered {

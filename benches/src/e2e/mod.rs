@@ -57,7 +57,7 @@ pub struct EntriesBench {
     pub delta: u64,
     /// The loader's `chunk_records` (records per pass); `None`: the loader's default.
     pub chunk_records: Option<u64>,
-    /// Write the lake's Parquet parts as one row group each, unordered (as before clustering),
+    /// Write the lake's Parquet parts in API order with default pages (as before clustering),
     /// to measure what the clustered layout saves the passes.
     pub unclustered: bool,
 }
@@ -228,13 +228,13 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
     let columns = skyfit_lake::declared_schema(Source::Evo, "entries")
         .columns()
         .len();
-    // Parts clustered in row groups of `g` rows (0: one row group per part, before).
+    // Parts clustered in pages of `p` rows (0: unordered, as before).
     let schema = lake::entries_schema(bench.unclustered);
-    let row_group = schema
+    let page_rows = schema
         .cluster_by()
-        .map_or(0, |_| skyfit_lake::CLUSTER_ROW_GROUP_ROWS);
+        .map_or(0, |_| skyfit_lake::CLUSTER_PAGE_ROWS);
     let lake_dir = bench.work_dir.join(format!(
-        "lake-n{}-d{}-s{}-c{columns}-g{row_group}",
+        "lake-n{}-d{}-s{}-c{columns}-p{page_rows}",
         bench.records, bench.duplicate_pct, bench.seed
     ));
     let done_marker = lake_dir.join(".complete");

@@ -338,8 +338,8 @@ pub struct BenchArgs {
     /// at 1M gives the pass count of a much larger lake.
     #[arg(long, value_name = "RECORDS")]
     pub chunk_records: Option<u64>,
-    /// Write the bench lake as parts were written before clustering (one row group per part,
-    /// API order), to measure what the clustered layout saves; kept in its own directory.
+    /// Write the bench lake as parts were written before clustering (API order, default
+    /// pages), to measure what the clustered layout saves; kept in its own directory.
     #[arg(long)]
     pub unclustered: bool,
 }
