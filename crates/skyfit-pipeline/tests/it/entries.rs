@@ -207,31 +207,13 @@ async fn a_load_split_into_passes_gives_the_same_rows() {
 #[tokio::test]
 async fn a_range_of_entry_ids_reads_only_its_pages() {
     use datafusion::logical_expr::{col, lit};
-    use skyfit_lake::{BronzeWriter, CLUSTER_PAGE_ROWS, EntityKey, PageRef};
+    use skyfit_lake::CLUSTER_PAGE_ROWS;
     use skyfit_pipeline::bronze::{bronze_table, complete_parts};
 
     let dir = temp_lake();
     let lake = LakeStore::try_new(dir.path().to_str().unwrap()).unwrap();
-    // One part, as the extractor writes it (it rolls parts at 50K records, not per page).
     let recs = records(0..10_000);
-    let key = EntityKey::try_new(skyfit_core::Source::Evo, None, "entries").unwrap();
-    let mut w = BronzeWriter::builder(&lake, key, run_id(20))
-        .create()
-        .await
-        .unwrap();
-    w.begin_window("w1", None);
-    for (page, chunk) in recs.chunks(1000).enumerate() {
-        let p = PageRef {
-            window: "w1",
-            page: page as u64,
-            cursor: None,
-        };
-        w.write_page(&p, chunk.iter().map(String::as_str))
-            .await
-            .unwrap();
-    }
-    w.complete_window("w1").unwrap();
-    assert_eq!(w.finish().await.unwrap().parts.len(), 1);
+    crate::support::write_run_in_one_part(&lake, "entries", &run_id(20), &recs).await;
 
     let mut ids: Vec<i64> = keys(&recs).into_iter().map(|(id, _)| id).collect();
     ids.sort_unstable();
@@ -244,6 +226,7 @@ async fn a_range_of_entry_ids_reads_only_its_pages() {
     let parts = complete_parts(&lake, skyfit_core::Source::Evo, "entries")
         .await
         .unwrap();
+    assert_eq!(parts.len(), 1);
     let mut table = bronze_table("evo_entries", skyfit_core::Source::Evo, "entries", &parts);
     table.filter = Some(
         col("_entry_id")

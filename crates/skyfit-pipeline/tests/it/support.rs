@@ -54,6 +54,23 @@ pub async fn write_run_with(
     recs: &[String],
     schema: Option<EntitySchema>,
 ) {
+    write_pages(lake, entity, run, recs, schema, true).await
+}
+
+/// One complete run whose records all land in one part, as the extractor writes them (it rolls
+/// parts at 50K records, not after every page).
+pub async fn write_run_in_one_part(lake: &LakeStore, entity: &str, run: &RunId, recs: &[String]) {
+    write_pages(lake, entity, run, recs, None, false).await
+}
+
+async fn write_pages(
+    lake: &LakeStore,
+    entity: &str,
+    run: &RunId,
+    recs: &[String],
+    schema: Option<EntitySchema>,
+    part_per_page: bool,
+) {
     let key = EntityKey::try_new(Source::Evo, None, entity).unwrap();
     let mut b = BronzeWriter::builder(lake, key, run.clone());
     if let Some(schema) = schema {
@@ -70,7 +87,9 @@ pub async fn write_run_with(
         w.write_page(&p, chunk.iter().map(String::as_str))
             .await
             .unwrap();
-        w.flush().await.unwrap();
+        if part_per_page {
+            w.flush().await.unwrap();
+        }
     }
     w.complete_window("w1").unwrap();
     w.finish().await.unwrap();
