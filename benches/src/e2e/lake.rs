@@ -36,19 +36,11 @@ pub fn duplicates(records: u64, duplicate_pct: f64) -> u64 {
 /// API order and default pages, as parts were written before clustering.
 pub fn entries_schema(unclustered: bool) -> EntitySchema {
     let declared = skyfit_lake::declared_schema(Source::Evo, "entries");
-    if !unclustered {
-        return declared;
+    if unclustered {
+        declared.without_cluster_by()
+    } else {
+        declared
     }
-    let plain = declared
-        .columns()
-        .iter()
-        .fold(EntitySchema::new(declared.name()), |s, c| {
-            s.with_column(&c.name, &c.path.join("."), c.ty)
-        });
-    declared
-        .derived()
-        .iter()
-        .fold(plain, |s, d| s.with_derived(&d.name, d.derivation))
 }
 
 /// Writes the two runs into `lake`, Parquet parts in `schema`.

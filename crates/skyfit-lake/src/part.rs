@@ -447,7 +447,8 @@ mod tests {
     /// column in pages whose min/max ranges follow each other, so a range filter can skip pages.
     #[test]
     fn clustered_part_orders_rows_into_pages_of_disjoint_ranges() {
-        use arrow::array::Array;
+        use arrow::array::{Array, AsArray};
+        use arrow::datatypes::Int64Type;
         use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
         use parquet::file::page_index::column_index::ColumnIndexMetaData;
         let mut buf = PartBuffer::try_new(crate::schema::evo_entries(), 1).unwrap();
@@ -496,24 +497,14 @@ mod tests {
         }
         let batches: Vec<RecordBatch> = builder.build().unwrap().map(|b| b.unwrap()).collect();
         let batch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
-        let lines = batch
-            .column_by_name("_line")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .unwrap();
-        let raw = batch
-            .column_by_name("_raw")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .unwrap();
-        let ids = batch
-            .column_by_name(crate::schema::EVO_ENTRY_ID_COLUMN)
-            .unwrap()
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .unwrap();
+        let int64 = |name: &str| {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_primitive::<Int64Type>()
+        };
+        let (lines, ids) = (int64("_line"), int64(crate::schema::EVO_ENTRY_ID_COLUMN));
+        let raw = batch.column_by_name("_raw").unwrap().as_string::<i32>();
         // The record without a key comes first; the rest ascend.
         assert!(ids.is_null(0));
         assert!(ids.values()[1..].windows(2).all(|w| w[0] <= w[1]));

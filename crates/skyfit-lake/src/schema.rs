@@ -137,6 +137,12 @@ impl EntitySchema {
         self
     }
 
+    /// The same schema with its parts' rows left in API order (as before clustering existed).
+    pub fn without_cluster_by(mut self) -> Self {
+        self.cluster_by = None;
+        self
+    }
+
     /// The column Parquet rows are ordered by, if any (see [`EntitySchema::with_cluster_by`]).
     pub fn cluster_by(&self) -> Option<&str> {
         self.cluster_by.as_deref()
