@@ -228,13 +228,18 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
     let columns = skyfit_lake::declared_schema(Source::Evo, "entries")
         .columns()
         .len();
-    // Parts clustered in pages of `p` rows (0: unordered, as before).
+    // Parts clustered in pages of `p` rows with dictionaries of at most `k` KiB (0: in API order
+    // with the writer's default dictionaries, as before session 5, except that `_raw` and
+    // `_line` no longer get one).
     let schema = lake::entries_schema(bench.unclustered);
-    let page_rows = schema
-        .cluster_by()
-        .map_or(0, |_| skyfit_lake::CLUSTER_PAGE_ROWS);
+    let (page_rows, dictionary_kib) = schema.cluster_by().map_or((0, 0), |_| {
+        (
+            skyfit_lake::CLUSTER_PAGE_ROWS,
+            skyfit_lake::CLUSTER_DICTIONARY_PAGE_BYTES / 1024,
+        )
+    });
     let lake_dir = bench.work_dir.join(format!(
-        "lake-n{}-d{}-s{}-c{columns}-p{page_rows}",
+        "lake-n{}-d{}-s{}-c{columns}-p{page_rows}-k{dictionary_kib}",
         bench.records, bench.duplicate_pct, bench.seed
     ));
     let done_marker = lake_dir.join(".complete");

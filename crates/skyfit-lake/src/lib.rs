@@ -45,8 +45,8 @@ pub use paths::{BronzeObject, BronzePath, EntityKey, RunRef};
 pub use reader::{JsonlPart, ParquetStream};
 pub use rejects::{Reject, RejectPosition};
 pub use schema::{
-    CLUSTER_PAGE_ROWS, ColumnSpec, ColumnType, Derivation, DerivedSpec, EVO_ENTRY_ID_COLUMN,
-    EntitySchema, declared_schema,
+    CLUSTER_DICTIONARY_PAGE_BYTES, CLUSTER_PAGE_ROWS, ColumnSpec, ColumnType, Derivation,
+    DerivedSpec, EVO_ENTRY_ID_COLUMN, EntitySchema, declared_schema,
 };
 pub use store::{LakeStore, LakeStoreBuilder};
 pub use watermark::Watermark;

@@ -29,12 +29,16 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression as ParquetCompression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::record::{Cell, CompiledSchema, convert};
-use crate::schema::{CLUSTER_PAGE_ROWS, ColumnType, Derivation, EntitySchema};
+use crate::schema::{
+    CLUSTER_DICTIONARY_PAGE_BYTES, CLUSTER_PAGE_ROWS, ColumnType, Derivation, EntitySchema,
+    LINE_COLUMN, RAW_COLUMN,
+};
 
 /// Parquet key-value metadata naming the declared schema a part was written with.
 pub const SCHEMA_METADATA_KEY: &str = "skyfit.schema";
@@ -327,9 +331,19 @@ fn encode_parquet(batch: &RecordBatch, schema: &EntitySchema, label: &str) -> Re
         ),
         None => (batch.clone(), None),
     };
-    let mut props = WriterProperties::builder();
-    if let Some(rows) = page_rows {
-        props = props.set_data_page_row_count_limit(rows);
+    // `_raw` and `_line` are unique per row: a dictionary only adds a page every reader must
+    // decode before the first value.
+    let mut props = WriterProperties::builder()
+        .set_column_dictionary_enabled(ColumnPath::from(RAW_COLUMN), false)
+        .set_column_dictionary_enabled(ColumnPath::from(LINE_COLUMN), false);
+    if let (Some(rows), Some(column)) = (page_rows, schema.cluster_by()) {
+        // A reader of one key range still decodes each column's whole dictionary page, once
+        // per pass: small dictionaries keep that cost to the low-cardinality columns, and the
+        // unique cluster key gets none.
+        props = props
+            .set_data_page_row_count_limit(rows)
+            .set_dictionary_page_size_limit(CLUSTER_DICTIONARY_PAGE_BYTES)
+            .set_column_dictionary_enabled(ColumnPath::from(column), false);
     }
     let props = props
         // Snappy: cheap to write on the hot path; the JSONL.GZ is the archival copy.
@@ -515,5 +529,47 @@ mod tests {
             assert!(!std::mem::replace(&mut seen[i], true), "line {line} twice");
         }
         assert!(seen.iter().all(|s| *s));
+    }
+    /// A pass over one key range decodes every column's dictionary page whatever pages it
+    /// skips, so a clustered part keeps none for its unique columns and small ones elsewhere.
+    #[test]
+    fn clustered_part_keeps_dictionaries_small() {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let mut buf = PartBuffer::try_new(crate::schema::evo_entries(), 1).unwrap();
+        for i in 0..3 * CLUSTER_PAGE_ROWS {
+            // ~6K distinct dates of 19 bytes: a whole-part dictionary would hold ~115 KB.
+            let (h, m, s) = (i / 3600, i / 60 % 60, i % 60);
+            let r = format!(
+                r#"{{"date":"2024-03-15T{h:02}:{m:02}:{s:02}","idMember":{i},"idBranch":{}}}"#,
+                i % 7
+            );
+            buf.push(&r).unwrap();
+        }
+        let part = buf.finish("t").unwrap();
+        let reader = SerializedFileReader::new(part.parquet).unwrap();
+        let row_group = reader.metadata().row_group(0);
+        let dictionary_bytes = |name: &str| {
+            let column = row_group
+                .columns()
+                .iter()
+                .find(|c| c.column_path().string() == name)
+                .unwrap_or_else(|| panic!("no column {name}"));
+            column
+                .dictionary_page_offset()
+                .map(|start| column.data_page_offset() - start)
+        };
+        for unique in ["_raw", "_line", crate::schema::EVO_ENTRY_ID_COLUMN] {
+            assert_eq!(dictionary_bytes(unique), None, "{unique}");
+        }
+        let date = dictionary_bytes("date").expect("date starts with a dictionary");
+        // The page header adds a few bytes to the limit on the page's values.
+        assert!(
+            date as usize <= CLUSTER_DICTIONARY_PAGE_BYTES + 64,
+            "date dictionary of {date} bytes"
+        );
+        assert!(
+            dictionary_bytes("idBranch").is_some(),
+            "idBranch lost its dictionary"
+        );
     }
 }

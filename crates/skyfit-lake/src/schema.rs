@@ -289,6 +289,13 @@ pub fn evo_entries() -> EntitySchema {
 /// scan costs what it did (row groups of 2,048 rows made the 1M load ~0.8 s slower).
 pub const CLUSTER_PAGE_ROWS: usize = 2048;
 
+/// Largest dictionary page of a clustered part's column. Every pass over a key range decodes
+/// each column's dictionary page in full, whatever pages it skips: with the writer's default
+/// (1 MiB) the near-unique columns (`date`, member ids) kept a dictionary of the whole part, and
+/// the 9 passes of a 10M load decoded those pages in every part 9 times. Low-cardinality
+/// columns (branch, device, action) fit in far less and keep their dictionary.
+pub const CLUSTER_DICTIONARY_PAGE_BYTES: usize = 16 * 1024;
+
 /// The derived key column of EVO entries.
 pub const EVO_ENTRY_ID_COLUMN: &str = "_entry_id";
 
