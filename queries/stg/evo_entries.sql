@@ -26,7 +26,10 @@ WITH src AS (
 versioned AS (
     SELECT src.*, _run_id || _source_file || lpad(CAST(_line AS VARCHAR), 10, '0') AS _version
     FROM src
-    WHERE entry_id IS NOT NULL AND entry_date IS NOT NULL
+    -- No `entry_date IS NOT NULL` here: the join below never matches a NULL key, so a record
+    -- whose date does not parse is dropped all the same, and the filter made DataFusion parse
+    -- every date twice (once in the filter, once in the projection): ~10% of the load's CPU.
+    WHERE entry_id IS NOT NULL
 ),
 latest AS (
     -- The small side first: DataFusion builds the join's hash table from its left input.
