@@ -530,6 +530,7 @@ mod tests {
         }
         assert!(seen.iter().all(|s| *s));
     }
+
     /// A pass over one key range decodes every column's dictionary page whatever pages it
     /// skips, so a clustered part keeps none for its unique columns and small ones elsewhere.
     #[test]
