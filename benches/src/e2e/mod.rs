@@ -225,13 +225,11 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
     limit::world_readable(&bench.work_dir, 0o755)?;
 
     // 1. The lake, reused when an earlier run built the same one with the same part format.
-    let columns = skyfit_lake::declared_schema(Source::Evo, "entries")
-        .columns()
-        .len();
     // Parts clustered in pages of `p` rows with dictionaries of at most `k` KiB (0: in API order
     // with the writer's default dictionaries, as before session 5, except that `_raw` and
     // `_line` no longer get one).
     let schema = lake::entries_schema(bench.unclustered);
+    let columns = schema.columns().len();
     let (page_rows, dictionary_kib) = schema.cluster_by().map_or((0, 0), |_| {
         (
             skyfit_lake::CLUSTER_PAGE_ROWS,

@@ -324,27 +324,24 @@ fn encode_parquet(batch: &RecordBatch, schema: &EntitySchema, label: &str) -> Re
         entity: schema.name().to_string(),
         source,
     };
-    let (batch, page_rows) = match schema.cluster_by() {
-        Some(column) => (
-            sort_by(batch, column).map_err(aerr)?,
-            Some(CLUSTER_PAGE_ROWS),
-        ),
-        None => (batch.clone(), None),
-    };
     // `_raw` and `_line` are unique per row: a dictionary only adds a page every reader must
     // decode before the first value.
     let mut props = WriterProperties::builder()
         .set_column_dictionary_enabled(ColumnPath::from(RAW_COLUMN), false)
         .set_column_dictionary_enabled(ColumnPath::from(LINE_COLUMN), false);
-    if let (Some(rows), Some(column)) = (page_rows, schema.cluster_by()) {
-        // A reader of one key range still decodes each column's whole dictionary page, once
-        // per pass: small dictionaries keep that cost to the low-cardinality columns, and the
-        // unique cluster key gets none.
-        props = props
-            .set_data_page_row_count_limit(rows)
-            .set_dictionary_page_size_limit(CLUSTER_DICTIONARY_PAGE_BYTES)
-            .set_column_dictionary_enabled(ColumnPath::from(column), false);
-    }
+    let batch = match schema.cluster_by() {
+        Some(column) => {
+            // A reader of one key range still decodes each column's whole dictionary page,
+            // once per pass: small dictionaries keep that cost to the low-cardinality columns,
+            // and the unique cluster key gets none.
+            props = props
+                .set_data_page_row_count_limit(CLUSTER_PAGE_ROWS)
+                .set_dictionary_page_size_limit(CLUSTER_DICTIONARY_PAGE_BYTES)
+                .set_column_dictionary_enabled(ColumnPath::from(column), false);
+            sort_by(batch, column).map_err(aerr)?
+        }
+        None => batch.clone(),
+    };
     let props = props
         // Snappy: cheap to write on the hot path; the JSONL.GZ is the archival copy.
         .set_compression(ParquetCompression::SNAPPY)
@@ -432,14 +429,12 @@ mod tests {
             .unwrap()
             .unwrap();
         // Clustered parts are in `_entry_id` order; `_line` says which record each row is.
+        use arrow::array::AsArray;
         let column = |name: &str| {
             batch
                 .column_by_name(name)
                 .unwrap()
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .unwrap()
-                .clone()
+                .as_primitive::<arrow::datatypes::Int64Type>()
         };
         let (ids, lines) = (column(crate::schema::EVO_ENTRY_ID_COLUMN), column("_line"));
         let mut got = vec![None; records.len()];
