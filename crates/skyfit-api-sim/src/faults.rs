@@ -42,6 +42,21 @@ pub struct PageFault {
     pub value: String,
 }
 
+/// A page that answers `302 Found` pointing elsewhere (a misrouted proxy or a hostile host):
+/// any request to `path` whose query has `param=value`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageRedirect {
+    /// Endpoint path, e.g. `/api/v1/entries`.
+    pub path: String,
+    /// Query parameter that identifies the page (`skip`, `registerDateStart`, `cursor`...).
+    pub param: String,
+    /// Its value.
+    pub value: String,
+    /// The `Location` sent, e.g. `http://127.0.0.1:9/api/v1/entries`.
+    pub location: String,
+}
+
 /// Faults of one API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -70,6 +85,12 @@ pub struct ApiFaults {
     pub fail_page: Option<PageFault>,
     /// EVO quirk: any `skip` above this answers 500 (FACTS §1.2 "HTTP 500 on deep skip").
     pub max_skip: Option<u64>,
+    /// Largest page served whatever the client asks (EVO `take`, Pipedrive `limit`, Zendesk
+    /// `per_page`), below the documented maximum. Real APIs clamp silently, so a client that
+    /// stops on a page shorter than it asked for loses records.
+    pub max_page_size: Option<u64>,
+    /// A page that answers `302 Found`.
+    pub redirect_page: Option<PageRedirect>,
 }
 
 /// Faults for the three APIs.

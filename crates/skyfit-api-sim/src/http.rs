@@ -162,6 +162,15 @@ pub struct Req {
     pub query: Query,
     /// Base URL of this listener (for `next_page`-style absolute links).
     pub base_url: String,
+    /// Page-size clamp below the documented maximum ([`crate::ApiFaults::max_page_size`]).
+    pub max_page_size: Option<u64>,
+}
+
+impl Req {
+    /// A page size after the configured clamp; never below one, so paging still advances.
+    pub fn cap_page(&self, size: u64) -> u64 {
+        self.max_page_size.map_or(size, |max| size.min(max.max(1)))
+    }
 }
 
 /// A response before faults are applied.

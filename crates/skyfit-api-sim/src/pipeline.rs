@@ -208,6 +208,16 @@ async fn process(st: &ListenerState, key: Option<u8>, path: String, query: Query
         Counters::inc(&counters.fault_fail_page);
         return with_headers(api_error(api, 500, "persistent page failure"), rate_headers);
     }
+    if let Some(rp) = &faults.redirect_page
+        && rp.path == path
+        && query.get(&rp.param) == Some(rp.value.as_str())
+    {
+        Counters::inc(&counters.fault_redirect);
+        return with_headers(
+            Reply::status(302, String::new()).with_header("location", rp.location.clone()),
+            rate_headers,
+        );
+    }
     if let (Some(max), Ok(Some(skip))) = (faults.max_skip, query.uint("skip"))
         && api == Api::Evo
         && skip > max
@@ -234,6 +244,7 @@ async fn process(st: &ListenerState, key: Option<u8>, path: String, query: Query
         path,
         query,
         base_url: st.base_url.clone(),
+        max_page_size: faults.max_page_size,
     };
     let malformed = faults
         .malformed_record

@@ -33,6 +33,9 @@ pub struct ApiStats {
     pub fault_truncated: u64,
     /// Malformed records written.
     pub fault_malformed: u64,
+    /// Pages answered with an injected redirect.
+    #[serde(default)]
+    pub fault_redirect: u64,
 }
 
 /// Snapshot of all three APIs.
@@ -62,6 +65,7 @@ pub(crate) struct Counters {
     pub fault_reset: AtomicU64,
     pub fault_truncated: AtomicU64,
     pub fault_malformed: AtomicU64,
+    pub fault_redirect: AtomicU64,
 }
 
 impl Counters {
@@ -96,6 +100,7 @@ impl Counters {
             fault_reset: self.fault_reset.load(Relaxed),
             fault_truncated: self.fault_truncated.load(Relaxed),
             fault_malformed: self.fault_malformed.load(Relaxed),
+            fault_redirect: self.fault_redirect.load(Relaxed),
         }
     }
 }

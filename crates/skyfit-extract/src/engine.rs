@@ -9,11 +9,14 @@
 //!   durable page: no record lost, none repeated.
 //! - A window that fails fails the entity and the run, naming window and page; nothing is
 //!   skipped. Sibling windows are cancelled; what they landed stays for `--resume`.
-//! - Adaptive windows: a window whose first page is full and that still has records at
-//!   `max_records` is split in two (recursively) before anything of it is written, so deep
-//!   offsets — where EVO answers 500 — are never needed.
+//! - Offset paging ends on an empty page only: APIs clamp `take` below what was asked, so a
+//!   page shorter than `take` says nothing about what follows.
+//! - Adaptive windows: a window whose first page is full (or, when the API clamps `take`,
+//!   whose second page is not empty) and that still has records at `max_records` is split in
+//!   two (recursively) before anything of it is written, so deep offsets — where EVO answers
+//!   500 — are never needed.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -35,7 +38,8 @@ use crate::window::{Span, split};
 /// How an endpoint pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paging {
-    /// `skip`/`take` (EVO); the window ends on a page shorter than `take`.
+    /// `skip`/`take` (EVO); the window ends on an empty page, and `skip` advances by the
+    /// records received, because the API may clamp `take` to less than was asked.
     Offset { take: u64 },
     /// Pipedrive v2: `cursor` = `additional_data.next_cursor`, with `limit`.
     Cursor { limit: u64 },
@@ -214,10 +218,17 @@ impl Paging {
             end_time: None,
         };
         match self {
-            Paging::Offset { take } => {
+            Paging::Offset { .. } => {
+                // A short page is not the end: EVO clamps `take` (FACTS §1), and so may a
+                // tenant or proxy below the documented maximum. Only an empty page is.
                 let n = page.len() as u64;
-                if n >= *take && n > 0 {
-                    let skip: u64 = token.and_then(|t| t.parse().ok()).unwrap_or(0);
+                if n > 0 {
+                    let skip = match token {
+                        None => 0,
+                        Some(t) => t
+                            .parse::<u64>()
+                            .map_err(|_| invalid(format!("offset token `{t}` is not a number")))?,
+                    };
                     step.next = Some((skip + n).to_string());
                 }
             }
@@ -326,14 +337,37 @@ impl Worker<'_> {
     }
 
     /// Children of a window that is too big, or `None`.
-    async fn split_if_big(&self, w: &WindowSpec, first: &Page) -> Result<Option<Vec<WindowSpec>>> {
-        let (Some(rule), Some(span), Paging::Offset { take }) =
-            (&self.spec.split, w.span, self.spec.paging)
+    ///
+    /// `held` holds the window's first page; a page fetched to decide is appended after it, so
+    /// when the window is kept the caller lands `held` in order before fetching more.
+    async fn split_if_big(
+        &self,
+        w: &WindowSpec,
+        held: &mut VecDeque<Page>,
+    ) -> Result<Option<Vec<WindowSpec>>> {
+        let (Some(rule), Some(span), Paging::Offset { take }, Some(first)) =
+            (&self.spec.split, w.span, self.spec.paging, held.front())
         else {
             return Ok(None);
         };
-        if (first.len() as u64) < take || rule.max_records <= take {
+        let n = first.len() as u64;
+        if n == 0 || rule.max_records <= take {
             return Ok(None);
+        }
+        if n < take {
+            // Either the window is small or the API clamps `take`; only the next page can
+            // tell. Keeping it means a small window costs no extra request.
+            let at = self.loc(&w.id).with_page("first page");
+            let first_token = w.first_token.as_deref();
+            let Some(next) = self.spec.paging.step(first, first_token, &at)?.next else {
+                return Ok(None);
+            };
+            let second = self.fetch(w, Some(&next)).await?;
+            let small = second.is_empty();
+            held.push_back(second);
+            if small {
+                return Ok(None);
+            }
         }
         let mut probe = self.spec.paging.request(self.spec, w, None);
         probe.query.retain(|(k, _)| k != "skip" && k != "take");
@@ -398,10 +432,11 @@ impl Worker<'_> {
             }
             None => (w.first_token.clone(), 0),
         };
-        let mut held = None;
+        // Pages already fetched (to decide on a split), in order from `token`.
+        let mut held = VecDeque::new();
         if state.is_none() && self.spec.split.is_some() {
-            let first = self.fetch(&w, token.as_deref()).await?;
-            if let Some(children) = self.split_if_big(&w, &first).await? {
+            held.push_back(self.fetch(&w, token.as_deref()).await?);
+            if let Some(children) = self.split_if_big(&w, &mut held).await? {
                 self.windows_total.fetch_add(1, Ordering::Relaxed);
                 out.splits += 1;
                 for c in children {
@@ -411,7 +446,6 @@ impl Worker<'_> {
                 self.window_done();
                 return Ok(out);
             }
-            held = Some(first);
         }
         self.writer
             .lock()
@@ -420,8 +454,11 @@ impl Worker<'_> {
         // Zendesk's time export repeats the records of the last second of a page at the top
         // of the next one (`start_time = end_time` is inclusive); land each version once.
         let mut previous: HashSet<(u64, String)> = HashSet::new();
+        // Offset paging runs until an empty page; an API that ignores `skip` would repeat
+        // its first page forever, so a page identical to the one before stops the window.
+        let mut last_body: Option<bytes::Bytes> = None;
         loop {
-            let mut page = match held.take() {
+            let mut page = match held.pop_front() {
                 Some(p) => p,
                 None => self.fetch(&w, token.as_deref()).await?,
             };
@@ -433,6 +470,17 @@ impl Worker<'_> {
                     .as_deref()
                     .map_or_else(|| "first page".to_string(), page_label),
             );
+            if matches!(self.spec.paging, Paging::Offset { .. }) && !page.is_empty() {
+                if last_body.as_ref() == Some(&page.body) {
+                    return Err(Error::InvalidResponse {
+                        at,
+                        reason: "the page repeats the previous one byte for byte; the API \
+                                 ignores `skip`"
+                            .into(),
+                    });
+                }
+                last_body = Some(page.body.clone());
+            }
             let step = self.spec.paging.step(&page, token.as_deref(), &at)?;
             if step.wm.is_some() {
                 out.wm = step.wm.clone();

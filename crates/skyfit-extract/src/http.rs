@@ -8,6 +8,10 @@
 //!   account for `Retry-After` (never less than a growing floor, because EVO sends
 //!   `Retry-After: 0`); 5xx, 408, connection errors, resets and bodies that are not valid JSON
 //!   (truncation) are retried with exponential back-off and jitter; other 4xx fail at once.
+//!   Every retry is logged at WARN with its location, attempt and wait.
+//! - Redirects are never followed: a 3xx is [`Error::InvalidResponse`] naming the target's
+//!   origin, so a body from another host is never taken for a page and credentials never go
+//!   there.
 //! - Tries are bounded ([`RetryPolicy`]); a page that still fails is [`Error::PageFailed`] with
 //!   its location, never skipped.
 //! - A body that is invalid JSON twice with identical bytes is not a truncation but a page
@@ -203,7 +207,11 @@ impl ApiClient {
         budget: Arc<RateBudget>,
         retry: RetryPolicy,
     ) -> Result<Self> {
+        // No API we call (EVO, Pipedrive, Zendesk) documents redirects, so none is followed,
+        // same host included: a followed redirect would take another host's body for the page
+        // (and reqwest's default policy follows them silently). A 3xx fails the page instead.
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(retry.timeout)
             .connect_timeout(Duration::from_secs(30))
             .user_agent(concat!("skyfit-extract/", env!("CARGO_PKG_VERSION")))
@@ -301,7 +309,8 @@ impl ApiClient {
                     Counters::inc(&counters.network_errors);
                     failures += 1;
                     last_error = describe(&error);
-                    self.wait_after_error(at, failures, &last_error).await;
+                    self.wait_after_error(at, failures + throttled, failures, &last_error)
+                        .await;
                     continue;
                 }
             };
@@ -316,6 +325,12 @@ impl ApiClient {
                     credential: self.credential_env.clone(),
                 });
             }
+            if (300..400).contains(&status) {
+                return Err(Error::InvalidResponse {
+                    at: at.clone(),
+                    reason: refused_redirect(status, &url, &headers),
+                });
+            }
             if status == 429 {
                 Counters::inc(&counters.throttled);
                 throttled += 1;
@@ -324,9 +339,10 @@ impl ApiClient {
                 }
                 let retry_after = header_u64(&headers, "retry-after").map(Duration::from_secs);
                 let wait = self.retry.throttle_wait(retry_after, throttled);
-                tracing::debug!(
-                    at = %at, retry_after = ?retry_after, wait_ms = wait.as_millis() as u64,
-                    "Rate limited; pausing the account."
+                tracing::warn!(
+                    at = %at, attempt = failures + throttled, retry_after = ?retry_after,
+                    wait_ms = wait.as_millis() as u64,
+                    "Rate limited (HTTP 429); pausing the account, then retrying the page."
                 );
                 self.budget.pause_for(wait);
                 if let Some(extra) = &req.extra_budget {
@@ -340,7 +356,8 @@ impl ApiClient {
                 failures += 1;
                 let body = resp.bytes().await.unwrap_or_default();
                 last_error = format!("HTTP {status}: {}", snippet(&body));
-                self.wait_after_error(at, failures, &last_error).await;
+                self.wait_after_error(at, failures + throttled, failures, &last_error)
+                    .await;
                 continue;
             }
             if status >= 400 {
@@ -358,7 +375,8 @@ impl ApiClient {
                     Counters::inc(&counters.network_errors);
                     failures += 1;
                     last_error = format!("reading the body: {}", describe(&error));
-                    self.wait_after_error(at, failures, &last_error).await;
+                    self.wait_after_error(at, failures + throttled, failures, &last_error)
+                        .await;
                     continue;
                 }
             };
@@ -385,18 +403,24 @@ impl ApiClient {
                     }
                     last_bad = Some(body);
                     failures += 1;
-                    self.wait_after_error(at, failures, &last_error).await;
+                    self.wait_after_error(at, failures + throttled, failures, &last_error)
+                        .await;
                 }
             }
         }
     }
 
-    async fn wait_after_error(&self, at: &Location, failures: u32, error: &str) {
+    /// Backs off before the next try; `attempt` counts every try so far, 429s included.
+    async fn wait_after_error(&self, at: &Location, attempt: u32, failures: u32, error: &str) {
         if failures >= self.retry.max_tries {
             return;
         }
         let wait = self.retry.backoff(failures);
-        tracing::debug!(at = %at, failures, wait_ms = wait.as_millis() as u64, error, "Retrying page.");
+        tracing::warn!(
+            at = %at, attempt, failures, max_tries = self.retry.max_tries,
+            wait_ms = wait.as_millis() as u64, error,
+            "Page request failed; retrying after a back-off."
+        );
         tokio::time::sleep(wait).await;
     }
 
@@ -486,6 +510,33 @@ impl ApiClient {
     }
 }
 
+/// Why a 3xx is refused, naming the target by its origin only: the path and query of a
+/// `Location` may carry tokens.
+fn refused_redirect(status: u16, from: &str, headers: &HeaderMap) -> String {
+    let from = reqwest::Url::parse(from).ok();
+    let target = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|loc| match &from {
+            Some(base) => base.join(loc).ok(),
+            None => reqwest::Url::parse(loc).ok(),
+        });
+    match target {
+        None => format!("refusing to follow a redirect (HTTP {status}) without a valid Location"),
+        Some(t) => {
+            let origin = t.origin().ascii_serialization();
+            if from.is_some_and(|f| f.origin() == t.origin()) {
+                format!(
+                    "refusing to follow a redirect (HTTP {status}) within the API host {origin}; \
+                     the API documents none, check the base URL"
+                )
+            } else {
+                format!("refusing to follow a redirect to another host: HTTP {status} to {origin}")
+            }
+        }
+    }
+}
+
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers
         .get(name)?
@@ -558,6 +609,30 @@ mod tests {
         assert!(w1 >= Duration::from_secs(5), "{w1:?}");
         assert!(w3 >= Duration::from_secs(20), "{w3:?}");
         assert!(p.throttle_wait(Some(Duration::from_secs(30)), 1) >= Duration::from_secs(30));
+    }
+
+    #[test]
+    fn refused_redirects_name_the_origin_only() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            reqwest::header::LOCATION,
+            HeaderValue::from_static("https://user:pw@evil.example:8443/x?token=secret"),
+        );
+        let r = refused_redirect(302, "http://api.example/api/v1/entries?skip=0", &h);
+        assert!(r.contains("another host"), "{r}");
+        assert!(r.contains("https://evil.example:8443"), "{r}");
+        assert!(
+            !r.contains("secret") && !r.contains("pw") && !r.contains("/x"),
+            "{r}"
+        );
+        h.insert(
+            reqwest::header::LOCATION,
+            HeaderValue::from_static("/api/v2/entries"),
+        );
+        let r = refused_redirect(301, "http://api.example/api/v1/entries", &h);
+        assert!(r.contains("within the API host http://api.example"), "{r}");
+        let r = refused_redirect(302, "http://api.example/", &HeaderMap::new());
+        assert!(r.contains("without a valid Location"), "{r}");
     }
 
     #[test]

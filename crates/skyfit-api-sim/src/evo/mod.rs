@@ -4,6 +4,7 @@
 //! Constraints (FACTS §1):
 //! * a `take` above the endpoint maximum is clamped to the maximum (the real API never returns
 //!   more than its maximum; clients that stop on "fewer than take" must use the maximum);
+//!   `ApiFaults::max_page_size` clamps lower still, as some tenants do;
 //! * unknown query parameters are ignored silently, like the real API;
 //! * datetimes are naive local time (`2026-05-25T08:00:00`), entries carry `timeZone`;
 //! * records are sorted by their main date (= index order), so a window is an index range.
@@ -119,6 +120,7 @@ pub(crate) fn paging(req: &Req, entity: EvoEntity) -> Result<Paging, Reply> {
         None | Some(0) => entity.default_take(),
         Some(t) => t.min(entity.max_take()),
     };
+    let take = req.cap_page(take);
     Ok(Paging {
         skip: skip.unwrap_or(0),
         take,

@@ -116,7 +116,7 @@ fn v1_paging(req: &Req, total: u64) -> Result<(u64, u64), Reply> {
         .map_err(|v| bad(&format!("limit must be a number, got {v}")))?
         .unwrap_or(100)
         .clamp(1, 500);
-    Ok((start.min(total), limit))
+    Ok((start.min(total), req.cap_page(limit)))
 }
 
 fn pagination(out: &mut String, start: u64, limit: u64, total: u64) {

@@ -99,6 +99,7 @@ pub(crate) fn list_params(req: &Req, extra_sort: &[&'static str]) -> Result<List
             "Validation failed: limit: Number must be less than or equal to 500",
         ));
     }
+    let limit = req.cap_page(limit);
     let mut allowed = vec!["id", "update_time", "add_time"];
     allowed.extend_from_slice(extra_sort);
     let sort_by = match q.get_nonempty("sort_by") {

@@ -86,7 +86,7 @@ fn per_page(req: &Req) -> Result<usize, Reply> {
         .query
         .uint("per_page")
         .map_err(|v| bad(&format!("per_page must be an integer, got {v}")))?;
-    Ok(p.unwrap_or(1000).clamp(1, 1000) as usize)
+    Ok(req.cap_page(p.unwrap_or(1000).clamp(1, 1000)) as usize)
 }
 
 fn start_time(g: &Gen, req: &Req) -> Result<Option<i64>, Reply> {
@@ -229,6 +229,7 @@ fn offset_list(g: &Gen, req: &Req, what: &str) -> Result<Reply, Reply> {
         .map_err(|_| bad("per_page must be an integer"))?
         .unwrap_or(100)
         .clamp(1, 100);
+    let per = req.cap_page(per);
     let start = ((page - 1) * per).min(total);
     let end = (start + per).min(total);
     let base = &req.base_url;

@@ -1,4 +1,4 @@
-use skyfit_api_sim::{Api, ApiFaults, PageFault, RateLimit, RecordFault, Scale};
+use skyfit_api_sim::{Api, ApiFaults, PageFault, PageRedirect, RateLimit, RecordFault, Scale};
 
 use super::{client, evo_get, start};
 
@@ -164,4 +164,72 @@ async fn random_5xx_resets_and_truncation_are_injected_deterministically() {
         .map(|o| if *o == "5xx" { "5xx" } else { "other" })
         .collect();
     assert_eq!(first, second);
+}
+
+#[tokio::test]
+async fn page_sizes_can_be_clamped_below_the_documented_maximum() {
+    let sim = start(Scale::tiny()).await;
+    let len = |body: &str| {
+        serde_json::from_str::<serde_json::Value>(body)
+            .expect("json")
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    let (s, body) = evo_get(&sim, "/api/v1/entries?take=1000").await;
+    assert_eq!((s, len(&body)), (200, 1000), "off by default");
+    let (_, whole) = evo_get(&sim, "/api/v1/entries?skip=0&take=200").await;
+    sim.set_faults(
+        Api::Evo,
+        ApiFaults {
+            max_page_size: Some(100),
+            ..ApiFaults::default()
+        },
+    );
+    assert_eq!(
+        len(&evo_get(&sim, "/api/v1/entries?take=1000").await.1),
+        100
+    );
+    assert_eq!(len(&evo_get(&sim, "/api/v1/entries?take=30").await.1), 30);
+    // The clamped pages still tile the entity: the next page starts where this one ended.
+    let (_, a) = evo_get(&sim, "/api/v1/entries?skip=0&take=1000").await;
+    let (_, b) = evo_get(&sim, "/api/v1/entries?skip=100&take=1000").await;
+    let mut joined: Vec<serde_json::Value> = serde_json::from_str(&a).expect("json");
+    joined.extend(serde_json::from_str::<Vec<serde_json::Value>>(&b).expect("json"));
+    let whole: Vec<serde_json::Value> = serde_json::from_str(&whole).expect("json");
+    assert_eq!(joined, whole);
+}
+
+#[tokio::test]
+async fn a_page_can_redirect_elsewhere() {
+    let sim = start(Scale::tiny()).await;
+    sim.set_faults(
+        Api::Evo,
+        ApiFaults {
+            redirect_page: Some(PageRedirect {
+                path: "/api/v1/entries".into(),
+                param: "skip".into(),
+                value: "50".into(),
+                location: "http://127.0.0.1:9/elsewhere".into(),
+            }),
+            ..ApiFaults::default()
+        },
+    );
+    let c = sim.credentials();
+    let no_follow = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = no_follow
+        .get(format!("{}/api/v1/entries?skip=50&take=50", sim.evo_url()))
+        .basic_auth(&c.evo_user, Some(&c.evo_password))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(r.status().as_u16(), 302);
+    assert_eq!(
+        r.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("http://127.0.0.1:9/elsewhere")
+    );
+    assert_eq!(evo_get(&sim, "/api/v1/entries?skip=0&take=50").await.0, 200);
+    assert_eq!(sim.stats().evo.fault_redirect, 1);
 }

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use skyfit_api_sim::ground_truth::evo_count_str;
-use skyfit_api_sim::{ApiFaults, EvoEntity, FaultConfig, PageFault, RateLimit, RecordFault, Scale};
+use skyfit_api_sim::{
+    ApiFaults, EvoEntity, FaultConfig, PageFault, PageRedirect, RateLimit, RecordFault, Scale,
+};
 use skyfit_core::{Secret, Source};
 use skyfit_extract::{CountingProgress, Error, ExtractRequest};
 use skyfit_lake::PartLimits;
 
-use crate::common::{Env, SEED, day, total};
+use crate::common::{Env, HostileServer, SEED, day, total};
 
 fn truth(env: &Env, e: EvoEntity, since: &str, until: &str) -> u64 {
     evo_count_str(&env.scale, e, Some(since), Some(until), env.sim.now()).expect("dates parse")
@@ -454,4 +456,132 @@ async fn resuming_a_complete_run_stores_a_missing_watermark() {
     );
     let bronze = env.bronze(Source::Evo, None, "prospects").await;
     assert!(bronze.values().all(|n| *n == 1));
+}
+
+/// EVO clamps `take` (FACTS §1), and a tenant or proxy may clamp lower than the documented
+/// maximum: a page shorter than `take` is not the last one, only an empty page is.
+#[tokio::test]
+async fn clamped_pages_lose_nothing() {
+    let mut scale = Scale::tiny();
+    scale.evo_entries = 200_000; // ~550 a week: several clamped pages per weekly window
+    let faults = ApiFaults {
+        max_page_size: Some(100),
+        ..ApiFaults::default()
+    };
+    let env = Env::start(
+        scale,
+        FaultConfig {
+            evo: faults,
+            ..FaultConfig::none()
+        },
+    )
+    .await;
+    let (since, until) = ("2024-03-01", "2024-03-31");
+    let req = ExtractRequest::new(Source::Evo)
+        .with_entities(["entries"])
+        .with_range(Some(day(2024, 3, 1)), Some(day(2024, 3, 31)));
+    let summary = env.extract(&req).await.expect("extract");
+    let expected = truth(&env, EvoEntity::Entries, since, until);
+    assert!(
+        expected > 5 * 4 * 100,
+        "every window holds more than a page: {expected}"
+    );
+    let e = summary.entity(None, "entries").expect("entries");
+    assert_eq!(e.status, "complete");
+    assert_eq!(e.records, expected);
+    let range = skyfit_api_sim::ground_truth::evo_index_range(
+        &env.scale,
+        EvoEntity::Entries,
+        skyfit_api_sim::synth::time::parse_query_time(since, false),
+        skyfit_api_sim::synth::time::parse_query_time(until, true),
+        env.sim.now(),
+    );
+    let want: BTreeMap<Vec<u8>, u32> = range
+        .map(|i| {
+            (
+                skyfit_api_sim::evo::entries::record_json(SEED, &env.scale, i).into_bytes(),
+                1,
+            )
+        })
+        .collect();
+    assert_eq!(env.bronze(Source::Evo, None, "entries").await, want);
+}
+
+/// A clamped first page must not pass for a small window: big windows are still split
+/// before the deep offsets where EVO answers 500.
+#[tokio::test]
+async fn clamped_big_windows_are_still_split() {
+    let mut scale = Scale::tiny();
+    scale.evo_members = 10_000;
+    let faults = ApiFaults {
+        max_skip: Some(250),
+        max_page_size: Some(20),
+        ..ApiFaults::default()
+    };
+    let mut env = Env::start(
+        scale,
+        FaultConfig {
+            evo: faults,
+            ..FaultConfig::none()
+        },
+    )
+    .await;
+    env.opts.evo.max_window_records = 200;
+    let req = ExtractRequest::new(Source::Evo)
+        .with_entities(["members"])
+        .with_range(Some(day(2024, 1, 1)), Some(day(2024, 12, 31)));
+    let summary = env.extract(&req).await.expect("extract");
+    let m = summary.entity(None, "members").expect("members");
+    assert_eq!(
+        m.records,
+        truth(&env, EvoEntity::Members, "2024-01-01", "2024-12-31")
+    );
+    assert!(m.windows_split >= 4, "{m:?}");
+    assert_eq!(env.sim.stats().evo.fault_fail_page, 0);
+}
+
+/// A page answered with a redirect to another host is an error naming the page and the
+/// target's origin: the body over there is never taken for the page, and the credentials
+/// never go there.
+#[tokio::test]
+async fn a_redirect_to_another_host_fails_the_run() {
+    let hostile = HostileServer::start().await;
+    let faults = ApiFaults {
+        redirect_page: Some(PageRedirect {
+            path: "/api/v1/entries".into(),
+            param: "registerDateStart".into(),
+            value: "2024-01-15T00:00:00".into(),
+            location: format!("{}/api/v1/entries?token=do-not-print", hostile.url()),
+        }),
+        ..ApiFaults::default()
+    };
+    let env = Env::start(
+        Scale::tiny(),
+        FaultConfig {
+            evo: faults,
+            ..FaultConfig::none()
+        },
+    )
+    .await;
+    let result = env.extract(&entries_2024()).await;
+    assert_eq!(env.sim.stats().evo.fault_redirect, 1);
+    let err = result.expect_err("a redirected page must fail the run");
+    let msg = err.to_string();
+    assert!(matches!(err, Error::InvalidResponse { .. }), "{msg}");
+    assert!(!err.is_retryable(), "{msg}");
+    assert!(msg.contains("redirect"), "{msg}");
+    assert!(msg.contains(&hostile.url()), "names the target host: {msg}");
+    assert!(msg.contains("entries"), "{msg}");
+    assert!(
+        msg.contains("2024-01-15T00:00:00..2024-01-22T00:00:00"),
+        "{msg}"
+    );
+    assert!(msg.contains("first page"), "{msg}");
+    assert!(!msg.contains("do-not-print"), "no query string: {msg}");
+    assert!(!msg.contains(&env.sim.credentials().evo_password), "{msg}");
+    assert_eq!(hostile.requests(), 0, "the redirect is never followed");
+    // Nothing advanced: no complete run for a loader, no watermark for the next run.
+    assert!(env.bronze(Source::Evo, None, "entries").await.is_empty());
+    let key = skyfit_lake::EntityKey::try_new(Source::Evo, None, "entries").expect("key");
+    assert!(env.lake.get_watermark(&key).await.expect("read").is_none());
 }
