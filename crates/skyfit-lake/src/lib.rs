@@ -29,6 +29,7 @@ pub mod error;
 pub mod manifest;
 pub mod part;
 pub mod paths;
+mod prefix;
 pub mod reader;
 pub mod record;
 pub mod rejects;

@@ -16,11 +16,11 @@ use futures::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
-use object_store::prefix::PrefixStore;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
 use crate::azure::{AzureOptions, build_azure, parse_azure_url, redact};
 use crate::error::{Error, Result};
+use crate::prefix::Prefixed;
 
 /// Handle to one lake; cheap to clone.
 #[derive(Clone)]
@@ -107,7 +107,7 @@ fn with_prefix(store: Arc<dyn ObjectStore>, prefix: &str) -> Arc<dyn ObjectStore
     if prefix.is_empty() {
         store
     } else {
-        Arc::new(PrefixStore::new(store, prefix))
+        Arc::new(Prefixed::new(store, prefix))
     }
 }
 

@@ -215,6 +215,7 @@ impl BronzeWriterBuilder {
                 pending: BTreeMap::new(),
                 pending_rejects: Vec::new(),
                 pending_complete: Vec::new(),
+                broken: None,
             },
             schema,
         ))
@@ -232,6 +233,9 @@ pub struct BronzeWriter {
     pending: BTreeMap<String, PendingWindow>,
     pending_rejects: Vec<Reject>,
     pending_complete: Vec<String>,
+    /// Set when a flush failed: the records it held are gone from memory and were not (all)
+    /// written, so nothing more may be written or checkpointed by this writer.
+    broken: Option<String>,
 }
 
 impl BronzeWriter {
@@ -280,6 +284,7 @@ impl BronzeWriter {
         I: IntoIterator<Item = R>,
         R: AsRef<str>,
     {
+        self.check_usable()?;
         if self.manifest.window(page.window).is_none() {
             return Err(Error::UnknownWindow {
                 run: self.run.to_string(),
@@ -312,6 +317,7 @@ impl BronzeWriter {
         I: IntoIterator<Item = R>,
         R: AsRef<str>,
     {
+        self.check_usable()?;
         let mut pushed = Pushed::default();
         for (i, record) in records.into_iter().enumerate() {
             let position = || RejectPosition {
@@ -350,7 +356,29 @@ impl BronzeWriter {
     }
 
     /// Write the buffered records as a part (if any), buffered rejects, and the manifest.
+    ///
+    /// When a write fails, the buffered records, their rejects and the progress of their pages
+    /// are dropped and the manifest in memory goes back to the last one written: it then
+    /// describes only what is durable, so a resume fetches those pages again. The writer is
+    /// broken from then on: only [`BronzeWriter::fail`] may follow.
     pub async fn flush(&mut self) -> Result<Option<PartEntry>> {
+        self.check_usable()?;
+        let durable = self.manifest.clone();
+        match self.write_buffered().await {
+            Ok(written) => Ok(written),
+            Err(e) => {
+                self.manifest = durable;
+                self.pending.clear();
+                self.pending_complete.clear();
+                self.pending_rejects.clear();
+                self.broken = Some(e.to_string());
+                tracing::warn!(run = %self.run, error = %e, "Bronze write failed; the unwritten pages will be fetched again on resume.");
+                Err(e)
+            }
+        }
+    }
+
+    async fn write_buffered(&mut self) -> Result<Option<PartEntry>> {
         let mut written = None;
         if !self.buffer.is_empty() {
             let seq = self.manifest.next_seq();
@@ -447,8 +475,14 @@ impl BronzeWriter {
     }
 
     /// Keep what is buffered (its pages were fetched completely) and mark the run failed.
+    /// After a failed write, nothing is buffered any more: the manifest keeps the last durable
+    /// checkpoint.
     pub async fn fail(mut self, error: &str) -> Result<Manifest> {
-        self.flush().await?;
+        if self.broken.is_none() {
+            // A flush that fails here leaves the writer at its durable checkpoint: still
+            // record that the run failed.
+            let _ = self.flush().await;
+        }
         self.close(RunStatus::Failed, Some(error.to_string()))
             .await?;
         tracing::warn!(run = %self.run, error, "Bronze run failed.");
@@ -499,6 +533,15 @@ impl BronzeWriter {
                 path: self.run.manifest_path().to_string(),
                 source,
             })
+    }
+
+    fn check_usable(&self) -> Result<()> {
+        match &self.broken {
+            None => Ok(()),
+            Some(e) => Err(self.state_error(&format!(
+                "an earlier write failed ({e}); resume the run to fetch the unwritten pages again"
+            ))),
+        }
     }
 
     fn check_window(&self, id: &str) -> Result<()> {

@@ -5,6 +5,12 @@
 //! embedded local server (`skyfit_warehouse::ensure_local_server`), which starts the
 //! machine's PostgreSQL if it is down. Tests therefore run in parallel without sharing
 //! tables and leave nothing behind.
+//!
+//! Also: [`azurite`] starts the Azure Storage emulator for tests of the Azure lake, and
+//! [`faults`] is an object store that fails chosen calls.
+
+pub mod azurite;
+pub mod faults;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -3,8 +3,8 @@
 use skyfit_core::Secret;
 use skyfit_lake::{AzureCredentials, AzureOptions, LakeStore};
 
-use crate::azurite::{ACCOUNT, Azurite, KEY};
 use crate::common::{entries_key, round_trip};
+use skyfit_test_utils::azurite::{ACCOUNT, Azurite, KEY};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_trip_on_azurite() {

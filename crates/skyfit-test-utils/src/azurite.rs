@@ -113,6 +113,20 @@ impl Azurite {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The lake URL, credentials and endpoint that point `skyfit` (its `SKYFIT_*`/`AZURE_*`
+    /// environment) at `container/prefix` on this Azurite.
+    pub fn env(&self, container: &str, prefix: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("SKYFIT_LAKE_URL", format!("az://{container}/{prefix}")),
+            ("AZURE_STORAGE_ACCOUNT_NAME", ACCOUNT.to_string()),
+            ("AZURE_STORAGE_ACCOUNT_KEY", KEY.to_string()),
+            (
+                "SKYFIT_LAKE_AZURE_ENDPOINT",
+                format!("{}/{ACCOUNT}", self.endpoint()),
+            ),
+        ]
+    }
+
     /// Create a container with a SharedKey-signed REST call (object_store cannot).
     pub fn create_container(&self, name: &str) {
         let version = "2021-08-06";
@@ -166,6 +180,7 @@ fn hmac_sha256(key: &[u8], msg: &[u8]) -> Vec<u8> {
     outer.finalize().to_vec()
 }
 
+#[cfg(test)]
 #[test]
 fn hmac_matches_rfc4231_case_2() {
     let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
