@@ -116,6 +116,9 @@ pub struct RunArgs {
     /// Scale of the simulator used for sources without credentials.
     #[arg(long, default_value = "small", value_name = "SCALE")]
     pub sim_scale: String,
+    /// When another load is running on the database, wait for it to end instead of failing.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -161,6 +164,9 @@ pub struct LoadArgs {
     /// Load parts again even when the ledger says they were loaded.
     #[arg(long)]
     pub reload: bool,
+    /// When another load is running on the database, wait for it to end instead of failing.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 #[derive(Debug, Subcommand)]

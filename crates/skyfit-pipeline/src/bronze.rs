@@ -6,7 +6,7 @@
 use arrow::datatypes::SchemaRef;
 use skyfit_core::Source;
 use skyfit_lake::{EntityKey, LakeStore, declared_schema};
-use skyfit_transform::BronzeTable;
+use skyfit_transform::{BronzeTable, PartFile};
 
 use crate::error::Result;
 
@@ -18,6 +18,8 @@ pub struct BronzePart {
     /// Lake-relative path of the `.jsonl.gz` (the ledger's and lineage's name for the part).
     pub path: String,
     pub parquet_path: String,
+    /// Size of the `.parquet` twin as written: the scan reads its footer from here.
+    pub parquet_bytes: u64,
     pub sha256: String,
     pub records: u64,
     /// Records the lake rejected over the part's whole run (`_rejects/`).
@@ -62,7 +64,10 @@ pub fn bronze_table(name: &str, source: Source, entity: &str, parts: &[BronzePar
     let declared = declared_schema(source, &lake_entity(source, entity));
     BronzeTable {
         name: name.to_string(),
-        parts: parts.iter().map(|p| p.parquet_path.clone()).collect(),
+        parts: parts
+            .iter()
+            .map(|p| PartFile::new(&p.parquet_path, p.parquet_bytes))
+            .collect(),
         schema: table_schema(source, entity),
         legacy_parts: parts
             .iter()
@@ -90,6 +95,7 @@ pub async fn complete_parts(
                     scope: scope.map(str::to_string),
                     path: p.path.clone(),
                     parquet_path: p.parquet_path.clone(),
+                    parquet_bytes: p.parquet_bytes,
                     sha256: p.sha256.clone(),
                     records: p.records,
                     run_rejects: manifest.rejects,

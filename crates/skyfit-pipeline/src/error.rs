@@ -28,6 +28,29 @@ pub enum Error {
         limit: u64,
         first: String,
     },
+    /// A part of `table` is missing or not the part its manifest describes.
+    #[error("{table}: {source}")]
+    Parts {
+        table: String,
+        #[source]
+        source: Box<skyfit_transform::Error>,
+    },
+    #[error(
+        "{target}: {parts} bronze parts whose manifests list {listed} records read as {read}; nothing was loaded. Check the lake with `skyfit doctor`"
+    )]
+    ReadMismatch {
+        target: String,
+        parts: usize,
+        listed: u64,
+        read: u64,
+    },
+    #[error(
+        "another load is running on this database ({holder}); wait for it to end, or rerun with --wait to queue behind it"
+    )]
+    Busy { holder: String },
+    /// Some targets failed, the others loaded; `summary` says which.
+    #[error("{}", failed_targets(summary))]
+    TargetsFailed { summary: Box<crate::LoadSummary> },
     #[error("reconciliation of {entity} does not add up: {detail}")]
     Reconciliation { entity: String, detail: String },
     #[error("DataFusion: {0}")]
@@ -35,6 +58,20 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn failed_targets(s: &crate::LoadSummary) -> String {
+    let list: Vec<String> = s
+        .failed
+        .iter()
+        .map(|f| format!("{} ({}): {}", f.target, f.query, f.error))
+        .collect();
+    format!(
+        "{} of {} targets failed (the others loaded): {}",
+        s.failed.len(),
+        s.failed.len() + s.targets.len(),
+        list.join("; ")
+    )
+}
 
 impl Error {
     pub(crate) fn pg(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> Error {

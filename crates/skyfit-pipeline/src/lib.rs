@@ -7,6 +7,7 @@
 //!   yet, converts the results to the target's column types (quarantining what does not
 //!   fit) and writes them by binary COPY, recording the parts in `meta.loaded_parts` in the
 //!   same transaction — so a load killed anywhere and rerun ends with the same rows.
+//! * [`lock`] lets one load at a time run on a database.
 //! * [`diff`] compares a query's result with its target table (`skyfit query diff`).
 //! * [`sample`] copies a consistent sample of the lake (`skyfit query sample`).
 
@@ -16,6 +17,7 @@ pub mod diff;
 pub mod error;
 mod lift;
 pub mod load;
+pub mod lock;
 mod passes;
 pub mod reconcile;
 pub mod sample;
@@ -25,6 +27,7 @@ mod unkeyed;
 
 pub use diff::{DiffOptions, DiffReport, diff};
 pub use error::{Error, Result};
-pub use load::{LoadOptions, LoadSummary, TargetSummary, load, session_for};
+pub use load::{LoadOptions, LoadSummary, TargetFailure, TargetSummary, load, session_for};
+pub use lock::LoadLock;
 pub use reconcile::Reconciliation;
 pub use sample::{SampleOptions, SampleSummary, sample};

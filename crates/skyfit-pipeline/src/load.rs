@@ -31,7 +31,7 @@ use skyfit_transform::query::load_dir;
 use skyfit_transform::{QueryFile, SessionOptions, Strategy, TransformSession};
 use skyfit_warehouse::Database;
 use tokio_postgres::Client;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::bronze::{BronzePart, complete_parts, parse_table_name};
 use crate::cast::{self, Quarantined};
@@ -66,6 +66,9 @@ pub struct LoadOptions {
     /// all of them, and so do a partitioned target's index builds and statistics. Both are
     /// server-bound: more than the server's cores gains nothing.
     pub connections: usize,
+    /// When another load holds the database's load lock: wait for it (`--wait`) instead of
+    /// failing at once.
+    pub wait_for_lock: bool,
 }
 
 impl LoadOptions {
@@ -81,6 +84,7 @@ impl LoadOptions {
             session: SessionOptions::default(),
             chunk_records: 1_250_000,
             connections: 2,
+            wait_for_lock: false,
         }
     }
 }
@@ -131,9 +135,19 @@ pub struct TargetSummary {
     pub reads_others: bool,
 }
 
+/// A target that did not load, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TargetFailure {
+    pub target: String,
+    pub query: String,
+    pub error: String,
+}
+
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct LoadSummary {
     pub targets: Vec<TargetSummary>,
+    /// Targets that failed; the others loaded.
+    pub failed: Vec<TargetFailure>,
     /// Per bronze entity: bronze → rejected → dropped → stg → core.
     pub reconciliation: Vec<Reconciliation>,
 }
@@ -179,8 +193,12 @@ fn selected(q: &QueryFile, primary: &str, opts: &LoadOptions) -> bool {
     source_ok && entity_ok && stage_ok
 }
 
-/// Loads every selected query; stops at the first failure (the ledger keeps what committed).
+/// Loads every selected query. A target that fails (a missing part, a bad run, a value that
+/// cannot be stored) is reported and the others still load: each target commits on its own,
+/// so one bad run does not hold back every later target. The load then ends with
+/// [`Error::TargetsFailed`], which carries the summary of what did load.
 pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result<LoadSummary> {
+    let _lock = crate::lock::LoadLock::acquire(db, opts.wait_for_lock).await?;
     let mut queries = load_dir(&opts.queries_dir)?;
     queries.sort_by_key(|q| (order(q), q.path.clone()));
     let session = TransformSession::with_options(lake, &opts.session)?;
@@ -198,30 +216,32 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
         if !selected(q, &primary, opts) {
             continue;
         }
-        for t in &tables {
-            if !parts_cache.contains_key(t) {
-                let (source, entity) = parse_table_name(t).ok_or_else(|| Error::Query {
+        let loaded = match prepare_tables(lake, &session, &mut parts_cache, q, &tables).await {
+            Ok(()) => {
+                load_with_retry(
+                    db,
+                    &session,
+                    &mut client,
+                    q,
+                    &primary,
+                    &parts_cache[&primary],
+                    opts,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        match loaded {
+            Ok(s) => summary.targets.push(s),
+            Err(e) => {
+                error!(target = %q.target, error = %e, "Target failed; the other targets still load.");
+                summary.failed.push(TargetFailure {
+                    target: q.target.clone(),
                     query: q.path.display().to_string(),
-                    message: format!("bronze.{t} is not {{source}}_{{entity}}"),
-                })?;
-                parts_cache.insert(t.clone(), complete_parts(lake, source, entity).await?);
+                    error: e.to_string(),
+                });
             }
         }
-        // Secondary tables (lookups such as field definitions) are read whole.
-        for t in tables.iter().skip(1) {
-            register(&session, t, &parts_cache[t]).await?;
-        }
-        let s = load_with_retry(
-            db,
-            &session,
-            &mut client,
-            q,
-            &primary,
-            &parts_cache[&primary],
-            opts,
-        )
-        .await?;
-        summary.targets.push(s);
     }
     summary.reconciliation = reconcile(&summary.targets);
     for r in &summary.reconciliation {
@@ -238,7 +258,36 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
             detail: r.render(),
         });
     }
+    if !summary.failed.is_empty() {
+        return Err(Error::TargetsFailed {
+            summary: Box::new(summary),
+        });
+    }
     Ok(summary)
+}
+
+/// The parts of every bronze table a query reads; its secondary tables (lookups such as field
+/// definitions) registered whole.
+async fn prepare_tables(
+    lake: &LakeStore,
+    session: &TransformSession,
+    parts_cache: &mut HashMap<String, Vec<BronzePart>>,
+    q: &QueryFile,
+    tables: &[String],
+) -> Result<()> {
+    for t in tables {
+        if !parts_cache.contains_key(t) {
+            let (source, entity) = parse_table_name(t).ok_or_else(|| Error::Query {
+                query: q.path.display().to_string(),
+                message: format!("bronze.{t} is not {{source}}_{{entity}}"),
+            })?;
+            parts_cache.insert(t.clone(), complete_parts(lake, source, entity).await?);
+        }
+    }
+    for t in tables.iter().skip(1) {
+        register(session, t, &parts_cache[t]).await?;
+    }
+    Ok(())
 }
 
 /// The load's connection. `synchronous_commit = off`: a commit returns before its WAL is
@@ -320,7 +369,19 @@ pub async fn session_for(
     Ok(session)
 }
 
+/// Registers `bronze.{table}` over `parts` once they are verified to be in the lake, whole.
 async fn register(session: &TransformSession, table: &str, parts: &[BronzePart]) -> Result<()> {
+    let files: Vec<skyfit_transform::PartFile> = parts
+        .iter()
+        .map(|p| skyfit_transform::PartFile::new(&p.parquet_path, p.parquet_bytes))
+        .collect();
+    session
+        .verify_parts(&files)
+        .await
+        .map_err(|source| Error::Parts {
+            table: format!("bronze.{table}"),
+            source: Box::new(source),
+        })?;
     register_filtered(session, table, parts, None).await
 }
 
@@ -408,8 +469,18 @@ async fn load_query(
         s.seconds = started.elapsed().as_secs_f64();
         return Ok(s);
     }
+    // Nothing is written for a target until every part it will read is there, whole
+    // (`register` checks), and reads as many records as its manifest lists.
     register(session, primary, &pending).await?;
     s.read_records = count_records(session, primary).await?;
+    if s.read_records != s.bronze_records {
+        return Err(Error::ReadMismatch {
+            target: q.target.clone(),
+            parts: s.parts,
+            listed: s.bronze_records,
+            read: s.read_records,
+        });
+    }
     // Bad values reach the quarantining cast instead of vanishing in a TRY_CAST.
     let crate::lift::Lifted { df, zones } = crate::lift::lift(session.plan(q).await?)?;
     let targets = target::columns(&*client, &q.target).await?;

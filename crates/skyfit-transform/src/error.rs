@@ -33,6 +33,31 @@ pub enum Error {
     DataFusion(#[from] datafusion::error::DataFusionError),
     #[error("lake: {0}")]
     Lake(#[from] skyfit_lake::Error),
+    #[error(
+        "bronze part {path} is listed by its run's manifest but is not in the lake: restore it, or re-extract the run, then load again"
+    )]
+    MissingPart { path: String },
+    #[error(
+        "bronze part {path} has {found} bytes where its manifest says {expected}: it was truncated or replaced after its run completed; restore it, or re-extract the run"
+    )]
+    PartSize {
+        path: String,
+        expected: u64,
+        found: u64,
+    },
+    #[error("cannot check bronze part {path}: {source}")]
+    PartCheck {
+        path: String,
+        #[source]
+        source: Box<datafusion::object_store::Error>,
+    },
+    /// The read-path check (`skyfit doctor`) could not write or read its probe.
+    #[error("lake read probe: {0}")]
+    Probe(String),
+    #[error("Arrow: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+    #[error("Parquet: {0}")]
+    Parquet(#[from] datafusion::parquet::errors::ParquetError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

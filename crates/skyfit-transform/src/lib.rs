@@ -11,12 +11,15 @@
 
 pub mod datatest;
 pub mod error;
+pub mod parts;
+pub mod probe;
 pub mod query;
 pub mod session;
 pub mod udf;
 
 pub use datatest::{TestOutcome, run_tests};
 pub use error::{Error, Result};
+pub use parts::{PartFile, PartsTable, verify_parts};
 pub use query::{DataTest, QueryFile, Strategy};
 pub use session::{BronzeTable, SessionOptions, TransformSession};
 pub use udf::ZonedTimestamp;

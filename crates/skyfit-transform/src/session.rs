@@ -10,10 +10,6 @@ use arrow::datatypes::SchemaRef;
 use datafusion::catalog::{MemorySchemaProvider, TableProvider};
 use datafusion::common::{Column, TableReference};
 use datafusion::datasource::MemTable;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{
-    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
-};
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::{Expr, cast};
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
@@ -21,6 +17,7 @@ use skyfit_lake::LakeStore;
 use skyfit_lake::{Derivation, DerivedSpec};
 
 use crate::error::{Error, Result};
+use crate::parts::{PartFile, PartsTable};
 use crate::query::QueryFile;
 
 /// Scheme under which the lake's object store is known to DataFusion.
@@ -31,12 +28,12 @@ const LAKE_URL: &str = "skyfit-lake://lake/";
 pub struct BronzeTable {
     /// `evo_entries`, `pipedrive_deals`, …
     pub name: String,
-    /// Lake-relative paths of the `.parquet` parts.
-    pub parts: Vec<String>,
+    /// The `.parquet` parts (lake-relative paths, sizes from their manifests).
+    pub parts: Vec<PartFile>,
     /// The table's schema when it has no parts (so queries still plan), and the schema parts
     /// are read with (so a part written before a column was declared reads it as NULL).
     pub schema: SchemaRef,
-    /// Of `parts`, those written before the derived columns existed (an older declared
+    /// Of `parts`, the paths of those written before the derived columns existed (an older declared
     /// schema). They read each derived column computed from `_raw` ([`derived_expr`]), so a
     /// query names the column alone and never reads `_raw` for the parts that have it.
     pub legacy_parts: Vec<String>,
@@ -75,6 +72,7 @@ impl Default for SessionOptions {
 /// The session the transform queries run in.
 pub struct TransformSession {
     ctx: SessionContext,
+    lake: LakeStore,
 }
 
 impl TransformSession {
@@ -112,11 +110,20 @@ impl TransformSession {
             datafusion::error::DataFusionError::Internal("default catalog missing".into())
         })?;
         catalog.register_schema("bronze", Arc::new(MemorySchemaProvider::new()))?;
-        Ok(TransformSession { ctx })
+        Ok(TransformSession {
+            ctx,
+            lake: lake.clone(),
+        })
     }
 
     pub fn context(&self) -> &SessionContext {
         &self.ctx
+    }
+
+    /// Checks that every part is in the lake with the size its manifest gives
+    /// ([`crate::verify_parts`]); a load runs it before it writes anything.
+    pub async fn verify_parts(&self, parts: &[PartFile]) -> Result<()> {
+        crate::parts::verify_parts(&self.lake.object_store(), parts).await
     }
 
     /// Registers (or replaces) `bronze.{name}`.
@@ -128,10 +135,10 @@ impl TransformSession {
             self.ctx.register_table(reference, Arc::new(empty))?;
             return Ok(());
         }
-        let (legacy, current): (Vec<&String>, Vec<&String>) = table
+        let (legacy, current): (Vec<&PartFile>, Vec<&PartFile>) = table
             .parts
             .iter()
-            .partition(|p| !table.derived.is_empty() && table.legacy_parts.contains(p));
+            .partition(|p| !table.derived.is_empty() && table.legacy_parts.contains(&p.path));
         if legacy.is_empty() {
             let parts = parquet_parts(&current, &table.schema)?;
             match &table.filter {
@@ -184,19 +191,14 @@ impl TransformSession {
 
 /// A table over the given Parquet parts of the lake, read with `schema`.
 fn parquet_parts(
-    parts: &[&String],
+    parts: &[&PartFile],
     schema: &SchemaRef,
 ) -> datafusion::error::Result<Arc<dyn TableProvider>> {
-    let urls = parts
-        .iter()
-        .map(|p| ListingTableUrl::parse(format!("{LAKE_URL}{}", p.trim_start_matches('/'))))
-        .collect::<datafusion::error::Result<Vec<_>>>()?;
-    let options =
-        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-    let config = ListingTableConfig::new_with_multi_paths(urls)
-        .with_listing_options(options)
-        .with_schema(schema.clone());
-    Ok(Arc::new(ListingTable::try_new(config)?))
+    Ok(Arc::new(PartsTable::new(
+        ObjectStoreUrl::parse(LAKE_URL)?,
+        schema.clone(),
+        parts.iter().map(|p| (*p).clone()).collect(),
+    )))
 }
 
 /// Places a planning error in the file. Parser errors say "… at Line: L, Column: C"; planner
@@ -292,6 +294,63 @@ mod tests {
         .await;
         assert!(e.to_string().starts_with("queries/core/x.sql:5:6: "), "{e}");
         assert!(e.to_string().contains("no_such_column"), "{e}");
+    }
+
+    /// A lake under a prefix (how every ADLS lake is set up) reads its parts: it read none when
+    /// the scan asked the store where each part was and got the prefixed path back.
+    #[tokio::test]
+    async fn parts_of_a_lake_under_a_prefix_are_read() {
+        use arrow::array::{Int64Array, RecordBatch};
+        use datafusion::object_store::{ObjectStoreExt, PutPayload, memory::InMemory, path};
+        use datafusion::parquet::arrow::ArrowWriter;
+
+        let lake = LakeStore::from_object_store(Arc::new(InMemory::new()), "team/lake", "mem://");
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "_line",
+            DataType::Int64,
+            true,
+        )]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int64Array::from_iter_values(1..=42))],
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut bytes, schema.clone(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let part = "bronze/evo/entity=branches/part-00001.parquet";
+        let size = bytes.len() as u64;
+        lake.object_store()
+            .put(&path::Path::from(part), PutPayload::from(bytes))
+            .await
+            .unwrap();
+        let s = TransformSession::try_new(&lake).unwrap();
+        s.register_bronze(&BronzeTable {
+            name: "evo_branches".into(),
+            parts: vec![PartFile::new(part, size)],
+            schema,
+            legacy_parts: vec![],
+            derived: vec![],
+            filter: None,
+        })
+        .await
+        .unwrap();
+        let batches = s
+            .context()
+            .sql("SELECT count(*) FROM bronze.evo_branches")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let n = batches[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .value(0);
+        assert_eq!(n, 42);
     }
 
     #[tokio::test]

@@ -111,11 +111,36 @@ async fn lake(r: &mut Report, ctx: &Context) {
     };
     match lake.check_writable().await {
         Ok(()) => r.ok("lake", format!("{} (write, read, delete)", lake.url())),
-        Err(e) => r.fail(
-            "lake",
-            format!("{e}. Check the lake URL and its credentials (AZURE_STORAGE_KEY / SAS)"),
-        ),
+        Err(e) => {
+            let hint = if missing_container(&e.to_string()) {
+                "the container named in lake.url does not exist: create it (`az storage container create --name <container> --account-name <account>`, or in the Azure portal), then run `skyfit doctor` again".to_string()
+            } else {
+                "check the lake URL and its credentials (AZURE_STORAGE_ACCOUNT_KEY / AZURE_STORAGE_SAS_TOKEN)".to_string()
+            };
+            return r.fail("lake", format!("{e}. {hint}"));
+        }
     }
+    // The loader reads the lake through DataFusion, not through the calls above: check that
+    // path too, on the same store, with the same table registration.
+    let want = skyfit_transform::probe::PROBE_ROWS;
+    match skyfit_transform::probe::check_read_path(&lake).await {
+        Ok(n) if n == want => r.ok(
+            "lake read path",
+            format!("{n} rows written as Parquet and read back through DataFusion"),
+        ),
+        Ok(n) => r.fail(
+            "lake read path",
+            format!(
+                "wrote {want} rows as Parquet, DataFusion read back {n}: loads from this lake would miss records. Report this with the lake URL's scheme"
+            ),
+        ),
+        Err(e) => r.fail("lake read path", e),
+    }
+}
+
+/// Azure answers a request into a container that does not exist with `ContainerNotFound`.
+fn missing_container(error: &str) -> bool {
+    error.contains("ContainerNotFound") || error.contains("The specified container does not exist")
 }
 
 /// One authenticated request per configured API; a source without credentials uses the simulator.

@@ -19,6 +19,7 @@ pub fn options(ctx: &Context, args: &LoadArgs) -> Result<LoadOptions> {
     opts.entities = args.entities.clone();
     opts.full_refresh = args.full_refresh;
     opts.reload = args.reload;
+    opts.wait_for_lock = args.wait;
     opts.session = ctx.session_options();
     Ok(opts)
 }
@@ -29,9 +30,24 @@ pub async fn run(ctx: &Context, args: LoadArgs, core_only: bool) -> Result<ExitC
     ctx.migrate(&db).await?;
     let mut opts = options(ctx, &args)?;
     opts.core_only = core_only;
-    let summary = skyfit_pipeline::load(&lake, &db, &opts).await?;
-    print_summary(&summary);
-    Ok(ExitCode::SUCCESS)
+    match skyfit_pipeline::load(&lake, &db, &opts).await {
+        Ok(summary) => {
+            print_summary(&summary);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(skyfit_pipeline::Error::TargetsFailed { summary }) => {
+            print_summary(&summary);
+            for f in &summary.failed {
+                eprintln!("error: {} failed: {}", f.target, f.error);
+            }
+            Err(anyhow::anyhow!(
+                "{} of {} targets failed (the others loaded); fix the cause and run `skyfit load` again: it loads what is still pending",
+                summary.failed.len(),
+                summary.failed.len() + summary.targets.len()
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub fn print_summary(s: &LoadSummary) {

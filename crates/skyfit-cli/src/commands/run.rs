@@ -100,6 +100,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         entities: args.entities.clone(),
         full_refresh: args.full_refresh,
         reload: false,
+        wait: args.wait,
     };
     let opts = load::options(ctx, &load_args)?;
     let loaded = skyfit_pipeline::load(&lake, &db, &opts).await;
@@ -107,6 +108,14 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         Ok(s) => {
             record_load(&client, &run_id, &s).await?;
             Some(s)
+        }
+        // Some targets failed, the others loaded: record both, report the failures.
+        Err(skyfit_pipeline::Error::TargetsFailed { summary }) => {
+            record_load(&client, &run_id, &summary).await?;
+            for f in &summary.failed {
+                failures.push(format!("load {}: {}", f.target, f.error));
+            }
+            Some(*summary)
         }
         Err(e) => {
             failures.push(format!("load: {e}"));
@@ -170,13 +179,13 @@ pub(crate) async fn record_extract(client: &Client, s: &RunSummary) -> Result<()
 }
 
 async fn record_load(client: &Client, run_id: &RunId, s: &LoadSummary) -> Result<()> {
-    for t in s.targets.iter().filter(|t| !t.up_to_date) {
-        let stage = if t.target.starts_with("stg_") {
+    let record = |target: &str| {
+        let stage = if target.starts_with("stg_") {
             "stg"
         } else {
             "core"
         };
-        let source = t.target.split_once('.').map(|(schema, table)| {
+        let source = target.split_once('.').map(|(schema, table)| {
             schema
                 .strip_prefix("stg_")
                 .map(str::to_string)
@@ -186,15 +195,17 @@ async fn record_load(client: &Client, run_id: &RunId, s: &LoadSummary) -> Result
                     _ => "evo".into(),
                 })
         });
-        let rec = RunRecord {
+        RunRecord {
             source: source.unwrap_or_default(),
             scope: None,
-            entity: t.target.clone(),
+            entity: target.to_string(),
             run_id: run_id.to_string(),
             ingestion_date: run_id.ingestion_date().0,
             stage: stage.into(),
-        };
-        let id = start_run(client, &rec).await?;
+        }
+    };
+    for t in s.targets.iter().filter(|t| !t.up_to_date) {
+        let id = start_run(client, &record(&t.target)).await?;
         let meta = serde_json::to_value(t)?;
         finish_run(
             client,
@@ -206,6 +217,10 @@ async fn record_load(client: &Client, run_id: &RunId, s: &LoadSummary) -> Result
             Some(&meta),
         )
         .await?;
+    }
+    for f in &s.failed {
+        let id = start_run(client, &record(&f.target)).await?;
+        finish_run(client, id, RunStatus::Failed, 0, 0, Some(&f.error), None).await?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 mod config;
 mod db;
 mod extract_kill;
+mod lakes;
 mod load_kill;
 mod nightly;
 mod query;

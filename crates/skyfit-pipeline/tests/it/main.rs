@@ -3,6 +3,7 @@
 mod bad_values;
 mod entries;
 mod failover;
+mod lake_faults;
 mod partitions;
 mod support;
 mod typed;
