@@ -4,11 +4,13 @@
 //!   allocation-light, so setup stays short even at a million rows).
 //! * [`e2e`]: `skyfit bench entries` — a bronze lake of N entries loaded into stg and core,
 //!   beside PostgreSQL's own server-side binary COPY of the same rows (the hardware limit).
+//! * [`latency`]: an object store that answers like a remote one, counting its requests.
 //! * [`rss`]: peak resident memory of the process.
 
 pub mod e2e;
 pub mod entries;
 pub mod error;
+pub mod latency;
 pub mod rss;
 
 pub use error::{Error, Result};

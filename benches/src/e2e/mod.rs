@@ -45,9 +45,6 @@ pub struct EntriesBench {
     /// Extra server settings for the load's connections (`-c synchronous_commit=off`), to
     /// measure session tuning without changing the loader.
     pub pg_options: Option<String>,
-    /// Load stg and core at the same time, each with its own connection and DataFusion
-    /// session (two `skyfit_pipeline::load` calls), instead of one after the other.
-    pub parallel_targets: bool,
     /// Skip the hardware-limit half.
     pub skip_limit: bool,
     /// Keep the bench database afterwards (to inspect it).
@@ -60,6 +57,11 @@ pub struct EntriesBench {
     /// Write the lake's Parquet parts in API order with default pages (as before clustering),
     /// to measure what the clustered layout saves the passes.
     pub unclustered: bool,
+    /// Load from this lake (an ADLS container, Azurite) instead of a local one under
+    /// `work_dir`; built there unless it already holds the bench's entries.
+    pub lake: Option<LakeStore>,
+    /// Delay added to every request the load makes to the lake (a remote store's latency).
+    pub latency: Option<std::time::Duration>,
 }
 
 /// The nightly case: a small run loaded incrementally into the full tables.
@@ -90,6 +92,12 @@ pub struct EntriesReport {
     pub limit: Option<limit::LimitReport>,
     pub limit_bytes: u64,
     pub delta: Option<DeltaReport>,
+    /// The lake the load read (without secrets).
+    pub lake_url: String,
+    /// GET and HEAD requests the full load sent to the lake.
+    pub lake_requests: u64,
+    /// The delay added to each of them.
+    pub latency: Option<std::time::Duration>,
 }
 
 impl EntriesReport {
@@ -121,6 +129,15 @@ impl EntriesReport {
             } else {
                 format!(", built in {:.1} s", self.lake.seconds)
             }
+        );
+        let _ = writeln!(
+            s,
+            "lake          {}: {} requests by the load{}",
+            self.lake_url,
+            self.lake_requests,
+            self.latency
+                .map(|d| format!(", each {} ms slower", d.as_millis()))
+                .unwrap_or_default()
         );
         let _ = writeln!(
             s,
@@ -241,33 +258,78 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
         bench.records, bench.duplicate_pct, bench.seed
     ));
     let done_marker = lake_dir.join(".complete");
-    // A delta run left by an interrupted bench would change what the reused lake holds.
-    lake::remove_delta(&lake_dir)?;
-    let lake = LakeStore::try_new(&lake_dir.display().to_string())?;
-    if done_marker.exists() {
-        report.lake_reused = true;
-        let dup = lake::duplicates(bench.records, bench.duplicate_pct);
-        report.lake = lake::LakeStats {
-            runs: if dup > 0 { 2 } else { 1 },
-            bronze_records: bench.records + dup,
-            distinct_records: bench.records,
-            seconds: 0.0,
-        };
-    } else {
-        if lake_dir.exists() {
-            std::fs::remove_dir_all(&lake_dir).map_err(Error::io(lake_dir.display()))?;
+    let dup = lake::duplicates(bench.records, bench.duplicate_pct);
+    let reused_stats = lake::LakeStats {
+        runs: if dup > 0 { 2 } else { 1 },
+        bronze_records: bench.records + dup,
+        distinct_records: bench.records,
+        seconds: 0.0,
+    };
+    let lake = match &bench.lake {
+        Some(remote) => {
+            if bench.delta > 0 {
+                return Err(Error::Setup(
+                    "--delta needs the local bench lake (it writes and removes a run)".into(),
+                ));
+            }
+            let key = skyfit_lake::EntityKey::try_new(Source::Evo, None, "entries")?;
+            let held: u64 = remote
+                .list_complete_runs(&key)
+                .await?
+                .iter()
+                .map(|(_, m)| m.records)
+                .sum();
+            if held == reused_stats.bronze_records {
+                report.lake_reused = true;
+                report.lake = reused_stats;
+            } else if held == 0 {
+                report.lake = lake::build(
+                    remote,
+                    &schema,
+                    bench.records,
+                    bench.duplicate_pct,
+                    bench.seed,
+                )
+                .await?;
+            } else {
+                return Err(Error::Setup(format!(
+                    "{} already holds {held} entries, not this bench's {}: use an empty prefix",
+                    remote.url(),
+                    reused_stats.bronze_records
+                )));
+            }
+            remote.clone()
         }
-        let lake = LakeStore::try_new(&lake_dir.display().to_string())?;
-        report.lake = lake::build(
-            &lake,
-            &schema,
-            bench.records,
-            bench.duplicate_pct,
-            bench.seed,
-        )
-        .await?;
-        std::fs::write(&done_marker, b"").map_err(Error::io(done_marker.display()))?;
-    }
+        None => {
+            // A delta run left by an interrupted bench would change what the reused lake holds.
+            lake::remove_delta(&lake_dir)?;
+            if done_marker.exists() {
+                report.lake_reused = true;
+                report.lake = reused_stats;
+            } else {
+                if lake_dir.exists() {
+                    std::fs::remove_dir_all(&lake_dir).map_err(Error::io(lake_dir.display()))?;
+                }
+                let lake = LakeStore::try_new(&lake_dir.display().to_string())?;
+                report.lake = lake::build(
+                    &lake,
+                    &schema,
+                    bench.records,
+                    bench.duplicate_pct,
+                    bench.seed,
+                )
+                .await?;
+                std::fs::write(&done_marker, b"").map_err(Error::io(done_marker.display()))?;
+            }
+            LakeStore::try_new(&lake_dir.display().to_string())?
+        }
+    };
+    // Every request of the load counted (and delayed, to model a remote store).
+    let counted =
+        crate::latency::LatencyStore::new(lake.object_store(), bench.latency.unwrap_or_default());
+    report.lake_url = lake.url().to_string();
+    report.latency = bench.latency;
+    let lake = LakeStore::from_object_store(counted.clone(), "", lake.url());
 
     // 2. A fresh, migrated database.
     let db = fresh_database(server).await?;
@@ -291,27 +353,9 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
     }
     report.peak_is_load_only = crate::rss::reset_peak();
     let started = Instant::now();
-    report.targets = if bench.parallel_targets {
-        let tasks: Vec<_> = TARGETS
-            .iter()
-            .map(|t| {
-                let (lake, db, mut opts) = (lake.clone(), load_db.clone(), opts.clone());
-                opts.entities = vec![t.to_string()];
-                tokio::spawn(async move { skyfit_pipeline::load(&lake, &db, &opts).await })
-            })
-            .collect();
-        let mut targets = Vec::new();
-        for t in tasks {
-            let summary = t
-                .await
-                .map_err(|e| Error::Setup(format!("load task: {e}")))??;
-            targets.extend(summary.targets);
-        }
-        targets
-    } else {
-        skyfit_pipeline::load(&lake, &load_db, &opts).await?.targets
-    };
+    report.targets = skyfit_pipeline::load(&lake, &load_db, &opts).await?.targets;
     report.load_seconds = started.elapsed().as_secs_f64();
+    report.lake_requests = counted.gets();
     report.load_peak_rss = crate::rss::peak_rss_bytes();
     report.rows = target_rows(&client).await?;
 

@@ -327,12 +327,18 @@ pub struct BenchArgs {
     /// Server settings for the load's connections (libpq `options`), e.g. `-c synchronous_commit=off`.
     #[arg(long, value_name = "OPTIONS", allow_hyphen_values = true)]
     pub pg_options: Option<String>,
-    /// Load stg and core at the same time on separate connections.
-    #[arg(long)]
-    pub parallel_targets: bool,
     /// Only time the load, not the server-side COPY limit.
     #[arg(long)]
     pub skip_limit: bool,
+    /// Load from the configured lake (SKYFIT_LAKE_URL: an ADLS container, Azurite) instead of
+    /// a local one under --work-dir; the bench's entries are written there once, under the
+    /// lake's prefix (use a prefix of its own). Not with --delta.
+    #[arg(long)]
+    pub configured_lake: bool,
+    /// Add this many milliseconds to every request the load makes to the lake, as a remote
+    /// store would (ADLS: 20-50 ms).
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<u64>,
     /// Keep the `skyfit_bench` database afterwards.
     #[arg(long)]
     pub keep_database: bool,

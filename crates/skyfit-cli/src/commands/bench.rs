@@ -26,12 +26,17 @@ async fn entries(ctx: &Context, args: BenchArgs) -> Result<ExitCode> {
         work_dir: args.work_dir,
         queries_dir: ctx.queries_dir(),
         pg_options: args.pg_options,
-        parallel_targets: args.parallel_targets,
         skip_limit: args.skip_limit,
         delta: args.delta,
         keep_database: args.keep_database,
         chunk_records: args.chunk_records,
         unclustered: args.unclustered,
+        lake: if args.configured_lake {
+            Some(ctx.lake()?)
+        } else {
+            None
+        },
+        latency: args.latency_ms.map(std::time::Duration::from_millis),
     };
     eprintln!(
         "Benchmarking {} entries (+{}% re-extracted) in {} …",
