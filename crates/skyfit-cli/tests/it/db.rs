@@ -132,6 +132,10 @@ async fn doctor_checks_lake_database_and_api_credentials() {
     assert!(good.status.success(), "{t}");
     assert!(t.contains("ok    lake"), "{t}");
     assert!(
+        t.contains("ok    lake read path: 1000 rows written as Parquet and read back"),
+        "{t}"
+    );
+    assert!(
         t.contains("ok    EVO API: reachable, credentials accepted"),
         "{t}"
     );
@@ -140,4 +144,40 @@ async fn doctor_checks_lake_database_and_api_credentials() {
     assert!(!bad.status.success(), "{t}");
     assert!(t.contains("FAIL  EVO API: the API refused the credentials (401 Unauthorized): check EVO_USERNAME / EVO_PASSWORD"), "{t}");
     assert!(!t.contains("not-the-password-313"), "{t}");
+}
+
+/// On an Azure lake, doctor checks the whole read path the loader uses, and a container that
+/// does not exist gets the command that creates it.
+#[tokio::test]
+async fn doctor_on_azurite_checks_the_read_path_and_names_a_missing_container() {
+    let az = skyfit_test_utils::azurite::Azurite::start();
+    let db = TestDb::empty().await;
+    let dir = tempfile::tempdir().unwrap();
+    let doctor = || {
+        let mut c = skyfit(dir.path());
+        for (k, v) in az.env("datalake", "doctor/lake") {
+            c.env(k, v);
+        }
+        c.args(["doctor"])
+            .env("DATABASE_URL", db.url())
+            .output()
+            .unwrap()
+    };
+    let out = doctor();
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains("FAIL  lake") && t.contains("container named in lake.url does not exist"),
+        "{t}"
+    );
+    assert!(!t.contains(skyfit_test_utils::azurite::KEY), "{t}");
+
+    az.create_container("datalake");
+    let out = doctor();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("ok    lake read path: 1000 rows written as Parquet and read back"),
+        "{t}"
+    );
 }
