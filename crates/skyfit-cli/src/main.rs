@@ -36,8 +36,54 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::dispatch(cli)) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", render(&error));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The error and its causes, each said once: the library errors already print their source
+/// in their own message (`loading X: <cause>`), so anyhow's `{:#}` repeated every cause.
+fn render(error: &anyhow::Error) -> String {
+    let mut out = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !out.contains(&cause) {
+            out.push_str(": ");
+            out.push_str(&cause);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// A library error the way thiserror writes them: the source in its message too.
+    #[derive(Debug)]
+    struct Outer {
+        source: std::io::Error,
+    }
+
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "loading core.x: {}", self.source)
+        }
+    }
+
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.source)
+        }
+    }
+
+    #[test]
+    fn each_cause_is_printed_once() {
+        let io = std::io::Error::other("disk full");
+        let e = anyhow::Error::new(Outer { source: io }).context("load failed");
+        assert_eq!(
+            format!("{e:#}"),
+            "load failed: loading core.x: disk full: disk full"
+        );
+        assert_eq!(super::render(&e), "load failed: loading core.x: disk full");
     }
 }

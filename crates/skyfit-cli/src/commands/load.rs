@@ -27,15 +27,22 @@ pub fn options(ctx: &Context, args: &LoadArgs) -> Result<LoadOptions> {
 pub async fn run(ctx: &Context, args: LoadArgs, core_only: bool) -> Result<ExitCode> {
     let lake = ctx.lake()?;
     let db = ctx.database().await?;
-    ctx.migrate(&db).await?;
+    let client = ctx.migrate(&db).await?;
     let mut opts = options(ctx, &args)?;
     opts.core_only = core_only;
-    match skyfit_pipeline::load(&lake, &db, &opts).await {
+    // The ledger: a `load` row for the whole load, then one per target (as `skyfit run`).
+    let run_id = skyfit_core::RunId::now();
+    let row = super::run::open_load_row(&client, &run_id).await?;
+    let loaded = skyfit_pipeline::load(&lake, &db, &opts).await;
+    super::run::close_load_row(&client, row, &loaded).await?;
+    match loaded {
         Ok(summary) => {
+            super::run::record_load(&client, &run_id, &summary).await?;
             print_summary(&summary);
             Ok(ExitCode::SUCCESS)
         }
         Err(skyfit_pipeline::Error::TargetsFailed { summary }) => {
+            super::run::record_load(&client, &run_id, &summary).await?;
             print_summary(&summary);
             for f in &summary.failed {
                 eprintln!("error: {} failed: {}", f.target, f.error);

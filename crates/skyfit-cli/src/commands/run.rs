@@ -103,7 +103,9 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         wait: args.wait,
     };
     let opts = load::options(ctx, &load_args)?;
+    let row = open_load_row(&client, &run_id).await?;
     let loaded = skyfit_pipeline::load(&lake, &db, &opts).await;
+    close_load_row(&client, row, &loaded).await?;
     let loaded = match loaded {
         Ok(s) => {
             record_load(&client, &run_id, &s).await?;
@@ -178,7 +180,7 @@ pub(crate) async fn record_extract(client: &Client, s: &RunSummary) -> Result<()
     Ok(())
 }
 
-async fn record_load(client: &Client, run_id: &RunId, s: &LoadSummary) -> Result<()> {
+pub(crate) async fn record_load(client: &Client, run_id: &RunId, s: &LoadSummary) -> Result<()> {
     let record = |target: &str| {
         let stage = if target.starts_with("stg_") {
             "stg"
@@ -222,5 +224,38 @@ async fn record_load(client: &Client, run_id: &RunId, s: &LoadSummary) -> Result
         let id = start_run(client, &record(&f.target)).await?;
         finish_run(client, id, RunStatus::Failed, 0, 0, Some(&f.error), None).await?;
     }
+    Ok(())
+}
+
+/// A `load` row in `meta.pipeline_runs`, RUNNING until [`close_load_row`]: a load killed
+/// half-way leaves it RUNNING, so the ledger shows that it started and never ended.
+pub(crate) async fn open_load_row(client: &Client, run_id: &RunId) -> Result<i64> {
+    let rec = RunRecord {
+        source: "*".into(),
+        scope: None,
+        entity: "*".into(),
+        run_id: run_id.to_string(),
+        ingestion_date: run_id.ingestion_date().0,
+        stage: "load".into(),
+    };
+    Ok(start_run(client, &rec).await?)
+}
+
+/// SUCCESS with the rows loaded, or FAILED with the error.
+pub(crate) async fn close_load_row(
+    client: &Client,
+    id: i64,
+    loaded: &skyfit_pipeline::Result<LoadSummary>,
+) -> Result<()> {
+    let (status, rows, bad, error) = match loaded {
+        Ok(s) => (
+            RunStatus::Success,
+            s.targets.iter().map(|t| t.rows as i64).sum(),
+            s.targets.iter().map(|t| t.quarantined as i64).sum(),
+            None,
+        ),
+        Err(e) => (RunStatus::Failed, 0, 0, Some(e.to_string())),
+    };
+    finish_run(client, id, status, rows, bad, error.as_deref(), None).await?;
     Ok(())
 }

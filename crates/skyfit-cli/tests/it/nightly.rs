@@ -61,6 +61,25 @@ async fn run_lands_every_source_then_a_second_run_changes_nothing(kind: LakeKind
     assert_eq!(count(&db, "core.evo_entries").await, 2000);
     assert_eq!(count(&db, "core.evo_members").await, 200);
 
+    // `skyfit load` on its own writes the ledger too: one `load` row per load, all SUCCESS.
+    let out = lake
+        .apply(&mut skyfit(dir.path()))
+        .args(["load"])
+        .env("DATABASE_URL", db.url())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let loads: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM meta.pipeline_runs WHERE stage = 'load' AND status = 'SUCCESS'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(loads, 3);
+
     let status = lake
         .apply(&mut skyfit(dir.path()))
         .args(["status", "--limit", "500"])
