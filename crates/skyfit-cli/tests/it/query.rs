@@ -5,16 +5,18 @@ use std::path::{Path, PathBuf};
 
 use skyfit_test_utils::TestDb;
 
+use crate::lakes::{LakeKind, TestLake, on_every_lake};
 use crate::support::{skyfit, text};
 
 fn repo_queries() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../queries")
 }
 
-/// A database and a lake (in `dir/.skyfit/lake`) after one nightly run on the tiny simulator.
-async fn loaded(dir: &Path) -> TestDb {
+/// A database and `lake` after one nightly run on the tiny simulator.
+async fn loaded(dir: &Path, lake: &TestLake) -> TestDb {
     let db = TestDb::empty().await;
-    let out = skyfit(dir)
+    let out = lake
+        .apply(&mut skyfit(dir))
         .args(["run", "--sim-scale", "tiny"])
         .env("DATABASE_URL", db.url())
         .output()
@@ -37,12 +39,14 @@ async fn count(db: &TestDb, sql: &str) -> i64 {
     db.client().query_one(sql, &[]).await.unwrap().get(0)
 }
 
-#[tokio::test]
-async fn diff_is_empty_after_a_load_and_names_exactly_the_changed_rows() {
+on_every_lake!(diff_is_empty_after_a_load_and_names_exactly_the_changed_rows);
+
+async fn diff_is_empty_after_a_load_and_names_exactly_the_changed_rows(kind: LakeKind) {
+    let lake = TestLake::start(kind);
     let dir = tempfile::tempdir().unwrap();
-    let db = loaded(dir.path()).await;
+    let db = loaded(dir.path(), &lake).await;
     let diff = |file: &Path, extra: &[&str]| {
-        skyfit(dir.path())
+        lake.apply(&mut skyfit(dir.path()))
             .args(["query", "diff"])
             .arg(file)
             .args(extra)
@@ -129,7 +133,8 @@ async fn diff_is_empty_after_a_load_and_names_exactly_the_changed_rows() {
 
     // The catalog, with PostgreSQL types from the migrated database.
     let catalog = dir.path().join("catalog.md");
-    let out = skyfit(dir.path())
+    let out = lake
+        .apply(&mut skyfit(dir.path()))
         .args(["docs", "--types", "database", "--output"])
         .arg(&catalog)
         .env("DATABASE_URL", db.url())
