@@ -3,6 +3,7 @@
 
 mod common;
 mod evo;
+mod lake_faults;
 mod pipedrive;
 mod rate;
 mod zendesk;
