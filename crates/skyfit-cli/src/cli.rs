@@ -113,9 +113,12 @@ pub struct RunArgs {
     /// Rebuild every target table instead of merging changes.
     #[arg(long)]
     pub full_refresh: bool,
-    /// Scale of the simulator used for sources without credentials.
-    #[arg(long, default_value = "small", value_name = "SCALE")]
-    pub sim_scale: String,
+    /// Use the built-in API simulator at this scale (tiny, small, medium, reference) for sources
+    /// without credentials. Without it the simulator stands in only on the embedded default
+    /// (local lake, local database, scale small); with an Azure lake or a configured database
+    /// a missing credential is an error.
+    #[arg(long, value_name = "SCALE")]
+    pub sim_scale: Option<String>,
     /// When another load is running on the database, wait for it to end instead of failing.
     #[arg(long)]
     pub wait: bool,
@@ -140,9 +143,12 @@ pub struct ExtractArgs {
     /// none; nothing when the latest run is complete). Pass the same entities and dates.
     #[arg(long)]
     pub resume: bool,
-    /// Scale of the simulator used when the source has no credentials.
-    #[arg(long, default_value = "small", value_name = "SCALE")]
-    pub sim_scale: String,
+    /// Use the built-in API simulator at this scale (tiny, small, medium, reference) for sources
+    /// without credentials. Without it the simulator stands in only on the embedded default
+    /// (local lake, local database, scale small); with an Azure lake or a configured database
+    /// a missing credential is an error.
+    #[arg(long, value_name = "SCALE")]
+    pub sim_scale: Option<String>,
     /// Print the run summary as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,

@@ -38,7 +38,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     );
 
     // 1. Extract, sources concurrently.
-    let resolved = sources::resolve(&ctx.config, &selected, &args.sim_scale).await?;
+    let resolved = sources::resolve(&ctx.config, &selected, args.sim_scale.as_deref()).await?;
     let progress = Progress::default();
     let mut requests = Vec::new();
     for s in &selected {

@@ -1,5 +1,10 @@
 //! Which API each source talks to: the configured one, or the built-in simulator when the
 //! source has no credentials (the embedded default of `skyfit run` and `skyfit extract`).
+//!
+//! The simulator never stands in silently for a real deployment: with an Azure lake or a
+//! configured database, a source without credentials is an error unless `--sim-scale` asks
+//! for the simulator explicitly. One missing `EVO_PASSWORD` must not write invented members
+//! into a production lake and warehouse.
 
 use anyhow::Result;
 use skyfit_api_sim::{RunningSim, Scale, SimConfig, Simulator};
@@ -15,6 +20,18 @@ pub struct Resolved {
     pub _sim: Option<RunningSim>,
 }
 
+/// The simulator's scale when none is asked for (on the embedded default deployment).
+pub const DEFAULT_SIM_SCALE: &str = "small";
+
+/// Where a source's credentials are set.
+fn credential_vars(s: Source) -> &'static str {
+    match s {
+        Source::Evo => "EVO_USERNAME, EVO_PASSWORD",
+        Source::Pipedrive => "PIPEDRIVE_TOKEN_COMERCIAL, PIPEDRIVE_TOKEN_EXPANSAO",
+        Source::Zendesk => "ZENDESK_EMAIL, ZENDESK_API_TOKEN",
+    }
+}
+
 pub fn has_credentials(c: &Config, s: Source) -> bool {
     match s {
         Source::Evo => c.evo.credentials().is_some(),
@@ -23,7 +40,27 @@ pub fn has_credentials(c: &Config, s: Source) -> bool {
     }
 }
 
-pub async fn resolve(config: &Config, sources: &[Source], sim_scale: &str) -> Result<Resolved> {
+/// What makes this deployment a real one (an Azure lake, a configured database), if anything.
+pub fn real_deployment(c: &Config) -> Option<String> {
+    let lake = c.lake.url.trim();
+    let azure = ["az://", "azure://", "abfs://", "abfss://"]
+        .iter()
+        .any(|p| lake.starts_with(p));
+    if azure {
+        return Some("an Azure lake (lake.url)".into());
+    }
+    if c.database.url.is_some() || c.database.host.is_some() {
+        return Some("a configured database (DATABASE_URL / PG_HOST)".into());
+    }
+    None
+}
+
+/// `sim_scale`: the scale the user asked for with `--sim-scale`, `None` when not given.
+pub async fn resolve(
+    config: &Config,
+    sources: &[Source],
+    sim_scale: Option<&str>,
+) -> Result<Resolved> {
     let mut config = config.clone();
     let mut options = ExtractOptions::default();
     let simulated: Vec<Source> = sources
@@ -38,6 +75,18 @@ pub async fn resolve(config: &Config, sources: &[Source], sim_scale: &str) -> Re
             _sim: None,
         });
     }
+    let names: Vec<&str> = simulated.iter().map(|s| s.as_str()).collect();
+    if let (Some(real), None) = (real_deployment(&config), sim_scale) {
+        let missing: Vec<&str> = simulated.iter().map(|s| credential_vars(*s)).collect();
+        anyhow::bail!(
+            "no credentials for {} ({}), and this deployment has {real}: refusing to fill it from the built-in simulator. \
+             Set the credentials (`skyfit doctor` checks them), limit the run to configured sources with --sources, \
+             or pass --sim-scale SCALE to use the simulator on purpose",
+            names.join(", "),
+            missing.join("; ")
+        );
+    }
+    let sim_scale = sim_scale.unwrap_or(DEFAULT_SIM_SCALE);
     let scale =
         Scale::preset(sim_scale).map_err(|e| anyhow::anyhow!("--sim-scale {sim_scale}: {e}"))?;
     let sim = Simulator::start(SimConfig::new(42, scale), ([127, 0, 0, 1], 0).into()).await?;
@@ -68,7 +117,6 @@ pub async fn resolve(config: &Config, sources: &[Source], sim_scale: &str) -> Re
             }
         }
     }
-    let names: Vec<&str> = simulated.iter().map(|s| s.as_str()).collect();
     eprintln!(
         "No credentials for {}: using the built-in API simulator (scale {sim_scale}).",
         names.join(", ")

@@ -221,3 +221,41 @@ async fn an_azure_lake_loads_the_same_rows_as_a_local_lake() {
         );
     }
 }
+
+/// A missing credential on a real deployment (a configured database here) stops the run
+/// before anything is extracted: the simulator never fills a real warehouse unasked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_deployment_without_credentials_is_never_filled_from_the_simulator() {
+    let lake = TestLake::start(LakeKind::Local);
+    let db = TestDb::empty().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = lake
+        .apply(&mut skyfit(dir.path()))
+        .args(["run", "--sources", "evo"])
+        .env("DATABASE_URL", db.url())
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains("no credentials for evo (EVO_USERNAME, EVO_PASSWORD)")
+            && t.contains("refusing to fill it from the built-in simulator")
+            && t.contains("--sim-scale"),
+        "{t}"
+    );
+    let tables: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let rows: i64 = if tables > 0 {
+        count(&db, "core.evo_members").await
+    } else {
+        0
+    };
+    assert_eq!(rows, 0, "{t}");
+}
