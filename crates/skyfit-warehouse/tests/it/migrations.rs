@@ -74,3 +74,23 @@ async fn concurrent_migrations_do_not_collide() {
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(ra.len() + rb.len(), migrations().len());
 }
+
+/// The reporting role reads core and analytics and nothing else: no temporary tables either
+/// (PostgreSQL grants TEMPORARY to PUBLIC), while the loader keeps them for its merges.
+#[tokio::test]
+async fn the_reader_role_cannot_create_temporary_tables() {
+    let mut db = TestDb::empty().await;
+    migrate(db.client_mut()).await.unwrap();
+    let row = db
+        .client()
+        .query_one(
+            "SELECT has_database_privilege('skyfit_reader', current_database(), 'TEMPORARY'),
+                    has_database_privilege(current_user, current_database(), 'TEMPORARY')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (reader, loader): (bool, bool) = (row.get(0), row.get(1));
+    assert!(!reader, "skyfit_reader can create temporary tables");
+    assert!(loader, "the loader lost TEMPORARY");
+}
