@@ -28,6 +28,13 @@ pub struct BronzePart {
     pub schema: String,
 }
 
+impl BronzePart {
+    /// The part's Parquet twin as the scan reads it: path and manifest size.
+    pub fn file(&self) -> PartFile {
+        PartFile::new(&self.parquet_path, self.parquet_bytes)
+    }
+}
+
 /// `evo_entries` → (evo, "entries").
 pub fn parse_table_name(name: &str) -> Option<(Source, &str)> {
     let (source, entity) = name.split_once('_')?;
@@ -64,10 +71,7 @@ pub fn bronze_table(name: &str, source: Source, entity: &str, parts: &[BronzePar
     let declared = declared_schema(source, &lake_entity(source, entity));
     BronzeTable {
         name: name.to_string(),
-        parts: parts
-            .iter()
-            .map(|p| PartFile::new(&p.parquet_path, p.parquet_bytes))
-            .collect(),
+        parts: parts.iter().map(BronzePart::file).collect(),
         schema: table_schema(source, entity),
         legacy_parts: parts
             .iter()

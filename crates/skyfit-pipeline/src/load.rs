@@ -371,10 +371,7 @@ pub async fn session_for(
 
 /// Registers `bronze.{table}` over `parts` once they are verified to be in the lake, whole.
 async fn register(session: &TransformSession, table: &str, parts: &[BronzePart]) -> Result<()> {
-    let files: Vec<skyfit_transform::PartFile> = parts
-        .iter()
-        .map(|p| skyfit_transform::PartFile::new(&p.parquet_path, p.parquet_bytes))
-        .collect();
+    let files: Vec<skyfit_transform::PartFile> = parts.iter().map(BronzePart::file).collect();
     session
         .verify_parts(&files)
         .await

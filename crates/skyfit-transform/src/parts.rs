@@ -160,28 +160,12 @@ pub async fn verify_parts(store: &Arc<dyn ObjectStore>, parts: &[PartFile]) -> c
 
 #[cfg(test)]
 mod tests {
-    use arrow::array::{Int64Array, RecordBatch};
-    use arrow::datatypes::{DataType, Field, Schema};
-    use datafusion::parquet::arrow::ArrowWriter;
+    use arrow::array::Int64Array;
     use datafusion::prelude::SessionContext;
     use object_store::PutPayload;
     use object_store::memory::InMemory;
 
     use super::*;
-
-    fn parquet(rows: i64) -> (SchemaRef, Vec<u8>) {
-        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
-        let batch = RecordBatch::try_new(
-            schema.clone(),
-            vec![Arc::new(Int64Array::from_iter_values(0..rows))],
-        )
-        .unwrap();
-        let mut bytes = Vec::new();
-        let mut w = ArrowWriter::try_new(&mut bytes, schema.clone(), None).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
-        (schema, bytes)
-    }
 
     async fn count(store: Arc<InMemory>, schema: SchemaRef, files: Vec<PartFile>) -> Result<i64> {
         let ctx = SessionContext::new();
@@ -200,7 +184,7 @@ mod tests {
     #[tokio::test]
     async fn reads_every_part_and_fails_on_a_missing_or_truncated_one() {
         let store = Arc::new(InMemory::new());
-        let (schema, bytes) = parquet(100);
+        let (schema, bytes) = crate::probe::int64_parquet("n", 100).unwrap();
         let size = bytes.len() as u64;
         for name in ["a/part-1.parquet", "a/part-2.parquet"] {
             store

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use arrow::array::{Int64Array, RecordBatch};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::object_store::path::Path;
 use datafusion::object_store::{ObjectStoreExt, PutPayload};
 use datafusion::parquet::arrow::ArrowWriter;
@@ -22,15 +22,7 @@ pub const PROBE_ROWS: u64 = 1000;
 /// it, deletes it, and returns the count DataFusion saw (equal to [`PROBE_ROWS`] when the path
 /// works).
 pub async fn check_read_path(lake: &LakeStore) -> Result<u64> {
-    let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![Arc::new(Int64Array::from_iter_values(0..PROBE_ROWS as i64))],
-    )?;
-    let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, schema.clone(), None)?;
-    writer.write(&batch)?;
-    writer.close()?;
+    let (schema, bytes) = int64_parquet("n", PROBE_ROWS as i64)?;
     let path = format!("_meta/_doctor/read-probe-{}.parquet", std::process::id());
     let store = lake.object_store();
     let location = Path::from(path.as_str());
@@ -47,7 +39,25 @@ pub async fn check_read_path(lake: &LakeStore) -> Result<u64> {
     counted
 }
 
-async fn count(lake: &LakeStore, path: &str, size: u64, schema: Arc<Schema>) -> Result<u64> {
+/// A Parquet file of one Int64 column `column` holding `0..rows`, and its schema.
+pub(crate) fn int64_parquet(column: &str, rows: i64) -> Result<(SchemaRef, Vec<u8>)> {
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        column,
+        DataType::Int64,
+        false,
+    )]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![Arc::new(Int64Array::from_iter_values(0..rows))],
+    )?;
+    let mut bytes = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut bytes, schema.clone(), None)?;
+    writer.write(&batch)?;
+    writer.close()?;
+    Ok((schema, bytes))
+}
+
+async fn count(lake: &LakeStore, path: &str, size: u64, schema: SchemaRef) -> Result<u64> {
     let session = TransformSession::try_new(lake)?;
     session
         .register_bronze(&BronzeTable {

@@ -300,25 +300,11 @@ mod tests {
     /// the scan asked the store where each part was and got the prefixed path back.
     #[tokio::test]
     async fn parts_of_a_lake_under_a_prefix_are_read() {
-        use arrow::array::{Int64Array, RecordBatch};
+        use arrow::array::Int64Array;
         use datafusion::object_store::{ObjectStoreExt, PutPayload, memory::InMemory, path};
-        use datafusion::parquet::arrow::ArrowWriter;
 
         let lake = LakeStore::from_object_store(Arc::new(InMemory::new()), "team/lake", "mem://");
-        let schema = Arc::new(Schema::new(vec![Field::new(
-            "_line",
-            DataType::Int64,
-            true,
-        )]));
-        let batch = RecordBatch::try_new(
-            schema.clone(),
-            vec![Arc::new(Int64Array::from_iter_values(1..=42))],
-        )
-        .unwrap();
-        let mut bytes = Vec::new();
-        let mut w = ArrowWriter::try_new(&mut bytes, schema.clone(), None).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        let (schema, bytes) = crate::probe::int64_parquet("_line", 42).unwrap();
         let part = "bronze/evo/entity=branches/part-00001.parquet";
         let size = bytes.len() as u64;
         lake.object_store()
