@@ -85,6 +85,9 @@ skyfit extract pipedrive deals persons\n  skyfit extract zendesk --full\n  skyfi
     /// Database migrations and their state.
     #[command(subcommand)]
     Db(DbCommand),
+    /// The bronze lake itself: adopting the runs the original system wrote.
+    #[command(subcommand)]
+    Lake(LakeCommand),
     /// Recent runs from the ledger (meta.pipeline_runs).
     #[command(after_help = "Examples:\n  skyfit status\n  skyfit status --limit 50 --json")]
     Status(StatusArgs),
@@ -305,6 +308,34 @@ pub struct StatusArgs {
     /// One JSON object per run instead of a table.
     #[arg(long)]
     pub json: bool,
+#[derive(Debug, Subcommand)]
+pub enum LakeCommand {
+    /// Make the runs the original (Python) system wrote loadable: write the Parquet twin of
+    /// every original part and SkyFit's own manifest beside it, never changing an original
+    /// file. Idempotent: a rerun adopts only what is missing. What cannot be adopted (an
+    /// unreadable part, a window the original run reported as failed, a run that never
+    /// finished) is reported here and in `skyfit status`.
+    #[command(
+        after_help = "Examples:\n  skyfit lake adopt --dry-run\n  skyfit lake adopt\n  \
+skyfit lake adopt --sources evo --include-unfinished"
+    )]
+    Adopt(AdoptArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AdoptArgs {
+    /// Sources to adopt (default: all).
+    #[arg(long, value_delimiter = ',', value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Say what would be adopted; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also adopt runs without the original system's run manifest (killed or still running
+    /// runs). Only once the original system is known to be stopped.
+    #[arg(long)]
+    pub include_unfinished: bool,
+}
+
 }
 
 #[derive(Debug, Subcommand)]

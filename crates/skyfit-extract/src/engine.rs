@@ -538,6 +538,7 @@ impl Worker<'_> {
             page: Some(page_no),
             index: Some(index as u64),
             cursor: token.map(str::to_string),
+            ..Default::default()
         };
         let mut wr = self.writer.lock().await;
         for bad in &page.bad {

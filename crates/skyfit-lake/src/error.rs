@@ -51,6 +51,10 @@ pub enum Error {
     #[error("`{path}` is not a bronze lake path: {reason}")]
     InvalidPath { path: String, reason: String },
 
+    /// Adopting the original system's runs failed for a reason of SkyFit's own.
+    #[error("adopting the original runs: {reason}")]
+    Adopt { reason: String },
+
     /// A JSON document of the lake (manifest, watermark) could not be read or written.
     #[error("JSON document `{path}`: {source}")]
     Json {

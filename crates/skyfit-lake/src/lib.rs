@@ -24,9 +24,11 @@
 //! _meta/{source}/[scope={scope}/]entity={entity}/watermark.json
 //! ```
 
+pub mod adopt;
 pub mod azure;
 pub mod error;
 pub mod manifest;
+pub mod original;
 pub mod part;
 pub mod paths;
 mod prefix;
@@ -38,12 +40,15 @@ pub mod store;
 pub mod watermark;
 pub mod writer;
 
+pub use adopt::{AdoptOptions, AdoptReport, AdoptStatus, RunOutcome};
 pub use azure::{AzureCredentials, AzureOptions};
 pub use error::{Error, Result};
-pub use manifest::{Manifest, PartEntry, RunStatus, WindowState, WindowStatus};
+pub use manifest::{
+    Adoption, Manifest, PartEntry, RunStatus, SkipKind, Skipped, WindowState, WindowStatus,
+};
 pub use part::{EncodedPart, LINEAGE_COLUMNS, PartBuffer, with_lineage_fields};
 pub use paths::{BronzeObject, BronzePath, EntityKey, RunRef};
-pub use reader::{JsonlPart, ParquetStream};
+pub use reader::{JsonlPart, ParquetStream, RunScan};
 pub use rejects::{Reject, RejectPosition};
 pub use schema::{
     CLUSTER_DICTIONARY_PAGE_BYTES, CLUSTER_PAGE_ROWS, ColumnSpec, ColumnType, Derivation,

@@ -125,6 +125,49 @@ pub struct Manifest {
     pub newlines_replaced: u64,
     pub windows: Vec<WindowState>,
     pub parts: Vec<PartEntry>,
+    /// Set when the run was written by the original system and adopted by SkyFit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopted: Option<Adoption>,
+}
+
+/// How a run the original system wrote became loadable: what it was checked against and what
+/// could not be adopted. Kept in the run's manifest so `skyfit status` and a later adoption
+/// (which retries what was skipped) see it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Adoption {
+    pub adopted_at: Option<DateTime<Utc>>,
+    /// The original system's run manifest the files were checked against, if there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_manifest: Option<String>,
+    /// Last day of the period the original run extracted (EVO), where the first incremental
+    /// extraction continues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_end: Option<NaiveDate>,
+    /// Original files or windows left out, each with why and what to do.
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
+    /// Disagreements that did not stop the adoption (a manifest count that differs from
+    /// the files, a run without an original manifest).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// Something adoption left out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Skipped {
+    pub kind: SkipKind,
+    /// The original file (or `{run dir}/{window prefix}part-*` for a whole window).
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipKind {
+    /// A part that could not be read; the next adoption tries it again (it may be restored).
+    UnreadablePart,
+    /// A window the original run reported as failed: its records must be extracted again.
+    FailedWindow,
 }
 
 impl Manifest {
@@ -175,6 +218,7 @@ mod tests {
                 Some(("2026-01-01".into(), "2026-01-07".into())),
             )],
             parts: vec![],
+            adopted: None,
         };
         let json = serde_json::to_string(&m).unwrap();
         assert!(json.contains(r#""status":"running""#), "{json}");

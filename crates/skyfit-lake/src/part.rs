@@ -16,7 +16,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Builder, Int64Array, Int64Builder, StringArray, StringBuilder,
+    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringArray, StringBuilder,
 };
 use arrow::compute::SortOptions;
 use arrow::datatypes::SchemaRef;
@@ -51,7 +51,7 @@ pub struct EncodedPart {
     pub records: u64,
     /// Uncompressed size of the JSONL (record bytes plus newlines).
     pub raw_bytes: u64,
-    /// Lowercase hex sha256 of `jsonl_gz`.
+    /// Lowercase hex sha256 of `jsonl_gz` (empty with [`PartBuffer::without_jsonl`]).
     pub sha256: String,
     /// Column name → values that became NULL because their JSON type did not fit.
     pub type_drift: BTreeMap<String, u64>,
@@ -133,6 +133,12 @@ pub struct PartBuffer {
     newlines_replaced: u64,
     /// Constant lineage of every record of the part: run id, ingestion date, scope.
     lineage: [Option<String>; 3],
+    /// `_line` of each record: its position in the part, or the physical line it has in a
+    /// file written elsewhere (see [`PartBuffer::push_line`]).
+    lines: Int64Builder,
+    /// Whether the records also go to the `.jsonl.gz` (false when adopting a file that is the
+    /// JSONL copy already).
+    jsonl: bool,
 }
 
 /// Lineage columns after the declared ones: the part's `.jsonl.gz` path, its run, its
@@ -176,6 +182,8 @@ impl PartBuffer {
             raw_bytes: 0,
             newlines_replaced: 0,
             lineage: [None, None, None],
+            lines: Int64Builder::new(),
+            jsonl: true,
         })
     }
 
@@ -186,6 +194,13 @@ impl PartBuffer {
             Some(ingestion_date.to_string()),
             scope.map(str::to_string),
         ];
+        self
+    }
+
+    /// Encode the Parquet twin only: [`EncodedPart::jsonl_gz`] stays empty. For records read
+    /// from a `.jsonl.gz` that already exists and must not be rewritten.
+    pub fn without_jsonl(mut self) -> Self {
+        self.jsonl = false;
         self
     }
 
@@ -209,6 +224,12 @@ impl PartBuffer {
     /// Append one record (its exact bytes). `Err(reason)` when it is not a single JSON
     /// object; the buffer is then unchanged and the caller should reject the record.
     pub fn push(&mut self, record: &str) -> std::result::Result<(), String> {
+        self.push_line(self.records + 1, record)
+    }
+
+    /// [`PartBuffer::push`] for a record that sits at physical line `line` of an existing file,
+    /// so `_line` points at it (blank lines in such files are skipped but still counted).
+    pub fn push_line(&mut self, line: u64, record: &str) -> std::result::Result<(), String> {
         let record: Cow<'_, str> = if record.bytes().any(|b| b == b'\n' || b == b'\r') {
             self.newlines_replaced += 1;
             Cow::Owned(record.replace(['\n', '\r'], " "))
@@ -217,11 +238,13 @@ impl PartBuffer {
         };
         let mut slots: Vec<Option<&RawValue>> = vec![None; self.compiled.len()];
         self.compiled.extract(&record, &mut slots)?;
-        // Writing into a Vec cannot fail; keep the error path anyway rather than unwrap.
-        self.gz
-            .write_all(record.as_bytes())
-            .and_then(|()| self.gz.write_all(b"\n"))
-            .map_err(|e| format!("gzip buffer: {e}"))?;
+        if self.jsonl {
+            // Writing into a Vec cannot fail; keep the error path anyway rather than unwrap.
+            self.gz
+                .write_all(record.as_bytes())
+                .and_then(|()| self.gz.write_all(b"\n"))
+                .map_err(|e| format!("gzip buffer: {e}"))?;
+        }
         for (derivation, inputs, builder) in &mut self.derived {
             match derivation {
                 Derivation::EvoEntryId => {
@@ -240,6 +263,8 @@ impl PartBuffer {
             self.columns[i].append(cell);
         }
         self.raw.append_value(&record);
+        self.lines
+            .append_value(i64::try_from(line).unwrap_or(i64::MAX));
         self.records += 1;
         self.raw_bytes += record.len() as u64 + 1;
         Ok(())
@@ -260,7 +285,7 @@ impl PartBuffer {
         let mut arrays: Vec<ArrayRef> =
             Vec::with_capacity(2 + self.columns.len() + self.derived.len());
         arrays.push(Arc::new(self.raw.finish()));
-        arrays.push(Arc::new(Int64Array::from_iter_values(1..=records as i64)));
+        arrays.push(Arc::new(self.lines.finish()));
         arrays.extend(self.columns.iter_mut().map(ColumnBuilder::finish));
         arrays.extend(
             self.derived
@@ -290,7 +315,12 @@ impl PartBuffer {
             .filter(|(_, n)| **n > 0)
             .map(|(c, n)| (c.name.clone(), std::mem::take(n)))
             .collect();
-        let sha256 = hex::encode(Sha256::digest(&jsonl_gz));
+        let (jsonl_gz, sha256) = if self.jsonl {
+            let sha256 = hex::encode(Sha256::digest(&jsonl_gz));
+            (jsonl_gz, sha256)
+        } else {
+            (Vec::new(), String::new())
+        };
         Ok(EncodedPart {
             jsonl_gz: Bytes::from(jsonl_gz),
             parquet,
@@ -405,6 +435,34 @@ mod tests {
         );
         assert!(buf.is_empty());
         assert_eq!(buf.raw_bytes(), 0);
+    }
+
+    /// Records of an existing file keep their physical line numbers; no JSONL is encoded.
+    #[test]
+    fn parquet_only_part_keeps_given_line_numbers() {
+        use arrow::array::AsArray;
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let schema = EntitySchema::new("t").with_field("id", Int64);
+        let mut buf = PartBuffer::try_new(schema, 6).unwrap().without_jsonl();
+        buf.push_line(1, r#"{"id":1}"#).unwrap();
+        buf.push_line(4, r#"{"id":2}"#).unwrap();
+        let part = buf.finish("bronze/x/part-00001.jsonl.gz").unwrap();
+        assert!(part.jsonl_gz.is_empty() && part.sha256.is_empty());
+        let batch = ParquetRecordBatchReaderBuilder::try_new(part.parquet)
+            .unwrap()
+            .build()
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let lines = batch.column_by_name(LINE_COLUMN).unwrap();
+        let lines = lines.as_primitive::<arrow::datatypes::Int64Type>();
+        assert_eq!(lines.values().to_vec(), vec![1, 4]);
+        let file = batch
+            .column_by_name("_source_file")
+            .unwrap()
+            .as_string::<i32>();
+        assert_eq!(file.value(1), "bronze/x/part-00001.jsonl.gz");
     }
 
     /// `_entry_id` in the Parquet equals the key computed from the parsed record.

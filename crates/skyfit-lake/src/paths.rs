@@ -5,6 +5,8 @@
 //!     part-{NNNNN}.jsonl.gz      records, one per line, bytes as the API sent them
 //!     part-{NNNNN}.parquet       the same records: _raw, _line and typed columns
 //!     _manifest.json             the run's manifest; the run exists for loaders once complete
+//!     _skyfit_run.json           SkyFit's manifest of a run the original system wrote, once
+//!                                adopted (the original's own `_manifest.json` stays untouched)
 //!     _rejects/part-{NNNNN}.jsonl  records refused while part NNNNN was buffered
 //! _meta/{source}/[scope={scope}/]entity={entity}/watermark.json
 //! ```
@@ -25,6 +27,9 @@ use crate::error::{Error, Result};
 pub const BRONZE: &str = "bronze";
 pub const META: &str = "_meta";
 pub const MANIFEST_FILE: &str = "_manifest.json";
+/// SkyFit's manifest of an adopted run: a name of its own, because the original system's EVO
+/// runs already have a `_manifest.json` (in another format) that must stay byte-identical.
+pub const ADOPTED_MANIFEST_FILE: &str = "_skyfit_run.json";
 pub const REJECTS_DIR: &str = "_rejects";
 pub const WATERMARK_FILE: &str = "watermark.json";
 
@@ -126,6 +131,10 @@ impl RunRef {
         self.dir().join(MANIFEST_FILE)
     }
 
+    pub fn adopted_manifest_path(&self) -> Path {
+        self.dir().join(ADOPTED_MANIFEST_FILE)
+    }
+
     pub fn jsonl_path(&self, seq: u32) -> Path {
         self.dir().join(format!("part-{seq:05}.jsonl.gz"))
     }
@@ -160,7 +169,10 @@ pub enum BronzeObject {
         seq: u32,
         name_prefix: String,
     },
+    /// `_manifest.json`: SkyFit's manifest, or the original system's for its EVO runs.
     Manifest,
+    /// `_skyfit_run.json`: SkyFit's manifest of an adopted run.
+    AdoptedManifest,
     Rejects {
         seq: u32,
     },
@@ -216,6 +228,7 @@ impl BronzePath {
         let run_id = RunId::parse(run_id).map_err(|e| invalid(&e.to_string()))?;
         let object = match (it.next(), it.next(), it.next()) {
             (Some(MANIFEST_FILE), None, _) => BronzeObject::Manifest,
+            (Some(ADOPTED_MANIFEST_FILE), None, _) => BronzeObject::AdoptedManifest,
             (Some(REJECTS_DIR), Some(name), None) => BronzeObject::Rejects {
                 seq: parse_seq(name, ".jsonl")
                     .map(|(_, seq)| seq)

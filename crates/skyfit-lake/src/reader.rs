@@ -26,6 +26,15 @@ use crate::paths::{EntityKey, RunRef};
 use crate::rejects::{self, Reject};
 use crate::store::LakeStore;
 
+/// An entity's runs, as [`LakeStore::scan_runs`] finds them.
+#[derive(Debug, Default)]
+pub struct RunScan {
+    /// Complete runs with their manifests, oldest first.
+    pub complete: Vec<(RunRef, Manifest)>,
+    /// Runs written by the original system and not adopted yet.
+    pub unadopted: Vec<RunRef>,
+}
+
 /// Arrow batches of one Parquet part.
 pub type ParquetStream = BoxStream<'static, Result<RecordBatch>>;
 
@@ -51,9 +60,25 @@ impl JsonlPart {
 }
 
 impl LakeStore {
-    /// The run's manifest, or `None` if it has none (yet).
+    /// The run's SkyFit manifest, or `None` if it has none (yet).
+    ///
+    /// For a run the original system wrote this is the adoption's `_skyfit_run.json`: its EVO
+    /// runs carry a `_manifest.json` of their own, which is recognised and passed over.
     pub async fn read_manifest(&self, run: &RunRef) -> Result<Option<Manifest>> {
         let path = run.manifest_path();
+        if let Some(bytes) = self.get_opt(&path).await? {
+            match serde_json::from_slice(&bytes) {
+                Ok(m) => return Ok(Some(m)),
+                Err(_) if crate::original::is_original_manifest(&bytes) => {}
+                Err(source) => {
+                    return Err(Error::Json {
+                        path: path.to_string(),
+                        source,
+                    });
+                }
+            }
+        }
+        let path = run.adopted_manifest_path();
         let Some(bytes) = self.get_opt(&path).await? else {
             return Ok(None);
         };
@@ -98,20 +123,34 @@ impl LakeStore {
 
     /// Runs whose manifest says complete, oldest first: what loaders may read.
     pub async fn list_complete_runs(&self, key: &EntityKey) -> Result<Vec<(RunRef, Manifest)>> {
-        let mut out = Vec::new();
+        Ok(self.scan_runs(key).await?.complete)
+    }
+
+    /// The entity's runs as a loader sees them: complete ones, and runs the original system
+    /// wrote that are not adopted yet (their records exist but cannot be read until they are).
+    pub async fn scan_runs(&self, key: &EntityKey) -> Result<RunScan> {
+        let mut scan = RunScan::default();
         for run in self.list_runs(key).await? {
             match self.read_manifest(&run).await? {
-                Some(m) if m.is_complete() => out.push((run, m)),
-                status => {
-                    tracing::debug!(
-                        run = %run,
-                        status = ?status.map(|m| m.status),
-                        "Skipping run that is not complete."
-                    );
+                Some(m) if m.is_complete() => scan.complete.push((run, m)),
+                Some(m) => {
+                    tracing::debug!(run = %run, status = ?m.status, "Skipping run that is not complete.");
                 }
+                // SkyFit writes a run's manifest before its first part, so data without one
+                // is the original system's.
+                None if self.has_jsonl_parts(&run).await? => scan.unadopted.push(run),
+                None => tracing::debug!(run = %run, "Skipping run directory without parts."),
             }
         }
-        Ok(out)
+        Ok(scan)
+    }
+
+    async fn has_jsonl_parts(&self, run: &RunRef) -> Result<bool> {
+        Ok(self
+            .list_all(&run.dir())
+            .await?
+            .iter()
+            .any(|o| o.location.as_ref().ends_with(".jsonl.gz")))
     }
 
     /// The parts of a complete run, in order. An incomplete run has no readable parts.
@@ -204,7 +243,7 @@ impl LakeStore {
     }
 }
 
-fn decompress(path: &Path, gz: &[u8]) -> Result<JsonlPart> {
+pub(crate) fn decompress(path: &Path, gz: &[u8]) -> Result<JsonlPart> {
     let mut data = Vec::with_capacity(gz.len() * 6);
     // Multi-member: concatenated gzip streams are valid gzip and `gzip -dc` reads them.
     MultiGzDecoder::new(gz)

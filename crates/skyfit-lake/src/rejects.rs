@@ -21,6 +21,12 @@ pub struct RejectPosition {
     /// The pagination cursor/offset that fetched the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// For records read from an existing file (an adopted part): its lake path …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// … and the 1-based line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 /// One rejected record.
@@ -95,6 +101,7 @@ mod tests {
             page: Some(3),
             index: Some(17),
             cursor: Some("2000".into()),
+            ..Default::default()
         };
         let rs = vec![
             Reject::new(pos.clone(), "EOF while parsing", b"{\"id\": 1, \"na"),

@@ -126,6 +126,7 @@ impl BronzeWriterBuilder {
             newlines_replaced: 0,
             windows: Vec::new(),
             parts: Vec::new(),
+            adopted: None,
         };
         let path = w.run.manifest_path();
         if !w.lake.put_new(&path, w.manifest_bytes()?).await? {
@@ -204,6 +205,7 @@ impl BronzeWriterBuilder {
             newlines_replaced: 0,
             windows: Vec::new(),
             parts: Vec::new(),
+            adopted: None,
         };
         Ok((
             BronzeWriter {
@@ -298,6 +300,7 @@ impl BronzeWriter {
                 page: Some(page.page),
                 index: Some(i as u64),
                 cursor: page.cursor.map(str::to_string),
+                ..Default::default()
             };
             self.push_one(record.as_ref(), position, &mut pushed);
         }

@@ -5,10 +5,10 @@
 
 use arrow::datatypes::SchemaRef;
 use skyfit_core::Source;
-use skyfit_lake::{EntityKey, LakeStore, declared_schema};
+use skyfit_lake::{EntityKey, LakeStore, RunRef, declared_schema};
 use skyfit_transform::{BronzeTable, PartFile};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// One bronze part as the loader tracks it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,16 +83,40 @@ pub fn bronze_table(name: &str, source: Source, entity: &str, parts: &[BronzePar
     }
 }
 
-/// Every part of every complete run of the table's entity, oldest run first.
+/// Every part of every complete run of the table's entity, oldest run first. A run the
+/// original system wrote and nobody adopted yet fails the table: its records exist, and
+/// loading without them would lose them silently.
 pub async fn complete_parts(
     lake: &LakeStore,
     source: Source,
     entity: &str,
 ) -> Result<Vec<BronzePart>> {
+    let (parts, unadopted) = scan_parts(lake, source, entity).await?;
+    if let Some(first) = unadopted.first() {
+        return Err(Error::NotAdopted {
+            table: format!("{source}_{entity}"),
+            runs: unadopted.len(),
+            first: first.dir().to_string(),
+            of: source,
+        });
+    }
+    Ok(parts)
+}
+
+/// [`complete_parts`] without the refusal: the parts, and the original system's runs that are
+/// not adopted yet (for readers that only warn, such as `skyfit query`).
+pub async fn scan_parts(
+    lake: &LakeStore,
+    source: Source,
+    entity: &str,
+) -> Result<(Vec<BronzePart>, Vec<RunRef>)> {
     let mut parts = Vec::new();
+    let mut unadopted = Vec::new();
     for scope in scopes(source) {
         let key = EntityKey::try_new(source, scope, &lake_entity(source, entity))?;
-        for (_, manifest) in lake.list_complete_runs(&key).await? {
+        let scan = lake.scan_runs(&key).await?;
+        unadopted.extend(scan.unadopted);
+        for (_, manifest) in scan.complete {
             for p in &manifest.parts {
                 parts.push(BronzePart {
                     run_id: manifest.run_id.to_string(),
@@ -109,5 +133,5 @@ pub async fn complete_parts(
         }
     }
     parts.sort_by(|a, b| (&a.run_id, &a.path).cmp(&(&b.run_id, &b.path)));
-    Ok(parts)
+    Ok((parts, unadopted))
 }

@@ -51,6 +51,17 @@ pub enum Error {
     /// Some targets failed, the others loaded; `summary` says which.
     #[error("{}", failed_targets(summary))]
     TargetsFailed { summary: Box<crate::LoadSummary> },
+    #[error(
+        "{table}: {runs} run(s) written by the original system are not adopted yet (first: {first}); \
+         nothing of {table} was loaded. Run `skyfit lake adopt --sources {of}` and load again"
+    )]
+    NotAdopted {
+        table: String,
+        runs: usize,
+        first: String,
+        /// The source whose runs need adopting (`source` would be taken for the error's cause).
+        of: skyfit_core::Source,
+    },
     #[error("reconciliation of {entity} does not add up: {detail}")]
     Reconciliation { entity: String, detail: String },
     #[error("DataFusion: {0}")]

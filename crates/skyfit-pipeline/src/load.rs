@@ -33,7 +33,7 @@ use skyfit_warehouse::Database;
 use tokio_postgres::Client;
 use tracing::{error, info, warn};
 
-use crate::bronze::{BronzePart, complete_parts, parse_table_name};
+use crate::bronze::{BronzePart, complete_parts, parse_table_name, scan_parts};
 use crate::cast::{self, Quarantined};
 use crate::error::{Error, Result};
 use crate::reconcile::{Reconciliation, reconcile};
@@ -362,7 +362,17 @@ pub async fn session_for(
                     query: q.path.display().to_string(),
                     message: format!("bronze.{t} is not {{source}}_{{entity}}"),
                 })?;
-                register(&session, &t, &complete_parts(lake, source, entity).await?).await?;
+                let (parts, unadopted) = scan_parts(lake, source, entity).await?;
+                if let Some(first) = unadopted.first() {
+                    tracing::warn!(
+                        table = %t,
+                        runs = unadopted.len(),
+                        first = %first.dir(),
+                        "Runs written by the original system are not adopted yet and are not read; \
+                         run `skyfit lake adopt --sources {source}`."
+                    );
+                }
+                register(&session, &t, &parts).await?;
             }
         }
     }

@@ -100,11 +100,17 @@ async fn complete_runs(lake: &LakeStore) -> Result<BTreeMap<EntityKey, Vec<(RunR
         .await
         .map_err(|source| store_error("list", &prefix, source))?;
     let mut out: BTreeMap<EntityKey, Vec<(RunRef, Manifest)>> = BTreeMap::new();
+    // An adopted EVO run has two manifests (the original's and SkyFit's): read each run once.
+    let mut seen = std::collections::HashSet::new();
     for o in objects {
         let Ok(p) = BronzePath::parse(&o.location) else {
             continue;
         };
-        if p.object != BronzeObject::Manifest {
+        if !matches!(
+            p.object,
+            BronzeObject::Manifest | BronzeObject::AdoptedManifest
+        ) || !seen.insert(p.run.clone())
+        {
             continue;
         }
         if let Some(m) = lake.read_manifest(&p.run).await?

@@ -5,6 +5,7 @@ mod db;
 mod docs;
 mod doctor;
 mod extract;
+mod lake;
 mod load;
 mod progress;
 mod query;
@@ -29,6 +30,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             match command {
                 Command::Bench(cmd) => bench::run_bench(&ctx, cmd).await,
                 Command::Db(cmd) => db::run(&ctx, cmd).await,
+                Command::Lake(cmd) => lake::run(&ctx, cmd).await,
                 Command::Docs(args) => docs::run(&ctx, args).await,
                 Command::Status(args) => status::run(&ctx, args).await,
                 Command::Load(args) => load::run(&ctx, args, false).await,
@@ -51,6 +53,7 @@ fn name(c: &Command) -> &'static str {
         Command::Query(_) => "skyfit query",
         Command::Sim(_) => "skyfit sim",
         Command::Db(_) => "skyfit db",
+        Command::Lake(_) => "skyfit lake",
         Command::Status(_) => "skyfit status",
         Command::Doctor => "skyfit doctor",
         Command::Docs(_) => "skyfit docs",

@@ -104,9 +104,25 @@ pub(crate) fn key(source: Source, scope: Option<&str>, entity: &str) -> Result<E
     })
 }
 
+/// Where the entity's next incremental extraction starts: SkyFit's watermark or, before
+/// SkyFit ever advanced one, the state the original system left in the same lake (so the
+/// first night after the switch-over does not fetch the whole history again).
 pub(crate) async fn watermark(lake: &LakeStore, key: &EntityKey) -> Result<Option<Watermark>> {
-    lake.get_watermark(key).await.map_err(|e| Error::Lake {
+    let lake_err = |e| Error::Lake {
         at: Location::new(key.source(), key.scope(), key.entity()),
         source: e,
-    })
+    };
+    if let Some(wm) = lake.get_watermark(key).await.map_err(lake_err)? {
+        return Ok(Some(wm));
+    }
+    let original = lake.original_watermark(key).await.map_err(lake_err)?;
+    if let Some((wm, from)) = &original {
+        tracing::info!(
+            entity = %key,
+            from = %from,
+            until = ?wm.last_successful_until,
+            "No SkyFit watermark yet: continuing from the original system's."
+        );
+    }
+    Ok(original.map(|(wm, _)| wm))
 }

@@ -364,6 +364,7 @@ async fn generic_schema_and_explicit_rejects() {
             page: Some(9),
             index: None,
             cursor: Some("c9".into()),
+            ..Default::default()
         },
         "truncated body",
         &[0x7b, 0xff],

@@ -48,9 +48,11 @@ pub async fn plan(
             "tickets" | "users" => {
                 let cursor = stored.as_ref().and_then(|w| w.cursor.clone());
                 if cursor.is_none() {
-                    window
-                        .query
-                        .push(("start_time".into(), since_epoch.unwrap_or(0).to_string()));
+                    // The original system exported users by time: its `start_time` carries over.
+                    let start = since_epoch
+                        .or_else(|| next_start_time(stored.as_ref()))
+                        .unwrap_or(0);
+                    window.query.push(("start_time".into(), start.to_string()));
                 }
                 window.first_token = cursor;
                 (
@@ -66,10 +68,7 @@ pub async fn plan(
                 )
             }
             "organizations" => {
-                let start = stored
-                    .as_ref()
-                    .and_then(|w| w.extra.get("next_start_time"))
-                    .and_then(serde_json::Value::as_i64)
+                let start = next_start_time(stored.as_ref())
                     .or(since_epoch)
                     .unwrap_or(0);
                 window.query.push(("start_time".into(), start.to_string()));
@@ -118,4 +117,12 @@ pub async fn plan(
         });
     }
     Ok(plans)
+}
+
+/// A time-based export's stored position (Unix seconds).
+fn next_start_time(stored: Option<&skyfit_lake::Watermark>) -> Option<i64> {
+    stored?
+        .extra
+        .get("next_start_time")
+        .and_then(serde_json::Value::as_i64)
 }
