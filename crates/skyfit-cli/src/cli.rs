@@ -293,9 +293,16 @@ pub enum SimCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Apply pending migrations from sql/migrations (idempotent).
-    #[command(after_help = "Example:\n  skyfit db migrate")]
-    Migrate,
+    /// Apply pending migrations from sql/migrations (idempotent). On a warehouse the original
+    /// system built (its tables, no migration ledger) it first adopts it in place, in one
+    /// transaction, keeping rows, views and grants; it refuses, changing nothing, when the
+    /// schema differs in a way it does not recognise.
+    #[command(after_help = "Examples:\n  skyfit db migrate --plan\n  skyfit db migrate")]
+    Migrate {
+        /// Print what would be done (adoption steps, pending migrations) and change nothing.
+        #[arg(long)]
+        plan: bool,
+    },
     /// Show which migrations are applied, pending or edited.
     #[command(after_help = "Example:\n  skyfit db status")]
     Status,

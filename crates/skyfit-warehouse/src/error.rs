@@ -30,6 +30,26 @@ pub enum Error {
         #[source]
         source: tokio_postgres::Error,
     },
+    #[error(
+        "this database holds the original warehouse (tables in stg_*/core/meta, no \
+         meta.schema_migrations); run `skyfit db migrate --plan` to see how it would be \
+         adopted, then `skyfit db migrate`"
+    )]
+    OriginalWarehouse,
+    #[error(
+        "refusing to migrate: the warehouse differs from SkyFit's schema in ways it does not \
+         know how to convert safely; nothing was changed.\n  - {}",
+        problems.join("\n  - ")
+    )]
+    Unrecognised { problems: Vec<String> },
+    #[error(
+        "adopting the original warehouse failed at `{statement}` (nothing was changed): {source}"
+    )]
+    Adoption {
+        statement: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
     #[error("local PostgreSQL: {0}")]
     Local(String),
     #[error("invalid database settings: {0}")]
@@ -53,9 +73,9 @@ impl Error {
     /// The SQLSTATE code when the server answered with an error.
     pub fn sqlstate(&self) -> Option<&str> {
         match self {
-            Error::Postgres { source, .. } | Error::Migration { source, .. } => {
-                source.code().map(|c| c.code())
-            }
+            Error::Postgres { source, .. }
+            | Error::Migration { source, .. }
+            | Error::Adoption { source, .. } => source.code().map(|c| c.code()),
             Error::Exhausted { last, .. } => last.sqlstate(),
             _ => None,
         }

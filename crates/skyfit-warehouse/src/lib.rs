@@ -3,6 +3,8 @@
 //!
 //! Loading data lives in `skyfit-load`; this crate knows nothing about entities.
 
+mod adopt;
+mod catalog;
 mod embedded;
 mod error;
 mod ledger;
@@ -12,9 +14,10 @@ mod watermarks;
 
 pub mod connect;
 
+pub use adopt::{Plan, Step};
 pub use connect::{Database, connect_with_retry};
 pub use embedded::{LocalServer, ensure_local_server};
 pub use error::{Error, Result, is_transient_pg};
 pub use ledger::{RunRecord, RunRow, RunStatus, finish_run, recent_runs, start_run};
-pub use migrate::{Migration, MigrationState, migrate, migrations, status};
+pub use migrate::{Migration, MigrationState, migrate, migrations, plan, status, upgrade};
 pub use watermarks::{WatermarkRow, upsert_watermark, watermarks};

@@ -13,15 +13,37 @@ pub async fn run(ctx: &Context, cmd: DbCommand) -> Result<ExitCode> {
     let mut client =
         skyfit_warehouse::connect_with_retry(&db, std::time::Duration::from_secs(60)).await?;
     match cmd {
-        DbCommand::Migrate => {
-            let applied = skyfit_warehouse::migrate(&mut client).await?;
-            if applied.is_empty() {
+        DbCommand::Migrate { plan: true } => {
+            let plan = skyfit_warehouse::plan(&mut client).await?;
+            print!("{plan}");
+            println!("Plan only: nothing was changed in {}.", db.target());
+            Ok(ExitCode::SUCCESS)
+        }
+        DbCommand::Migrate { plan: false } => {
+            let done = skyfit_warehouse::upgrade(&mut client).await?;
+            if done.adopt {
+                for s in &done.steps {
+                    println!("adopted  {:<40} {}", s.table, s.action);
+                }
+            }
+            for name in &done.migrations {
+                println!("applied  {name}");
+            }
+            if done.adopt {
+                println!(
+                    "Adopted the original warehouse in {}: {} step(s), {} migration(s).",
+                    db.target(),
+                    done.steps.len(),
+                    done.migrations.len()
+                );
+            } else if done.migrations.is_empty() {
                 println!("Database {} is up to date.", db.target());
             } else {
-                for name in &applied {
-                    println!("applied  {name}");
-                }
-                println!("Applied {} migration(s) to {}.", applied.len(), db.target());
+                println!(
+                    "Applied {} migration(s) to {}.",
+                    done.migrations.len(),
+                    db.target()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
