@@ -100,6 +100,8 @@ async fn plan_lists_the_adoption_and_changes_nothing() {
     let before = snapshot(&db).await;
     let p = plan(db.client_mut()).await.unwrap();
     let text = p.to_string();
+    // Shown with --nocapture: the plan an operator reads.
+    eprintln!("{text}");
     assert!(p.adopt, "{text}");
     assert_eq!(p.migrations.len(), migrations().len(), "{text}");
     assert!(
