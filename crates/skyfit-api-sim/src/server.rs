@@ -4,12 +4,16 @@
 //! A bind address with port 0 gives three ephemeral ports; port `P` gives `P`, `P+1`, `P+2`
 //! (EVO, Pipedrive, Zendesk).
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Response;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -68,6 +72,31 @@ pub(crate) struct Shared {
     pub counters: [Counters; 3],
     pub limiter: Mutex<Limiter>,
     pub started: Instant,
+    /// Path and query of the latest requests per API (see [`RunningSim::requests`]).
+    pub requests: [Mutex<VecDeque<String>>; 3],
+}
+
+/// Requests kept per API: enough for any test's run, bounded for a long-running simulator.
+const REQUEST_LOG: usize = 10_000;
+
+/// Records each request's path and query, then answers it.
+async fn logged(state: State<ListenerState>, req: Request) -> Response<Body> {
+    let line = req.uri().path_and_query().map_or_else(
+        || req.uri().path().to_string(),
+        |pq| pq.as_str().to_string(),
+    );
+    if !line.starts_with("/_sim/") {
+        let log = &state.0.shared.requests[state.0.api.idx()];
+        let mut log = match log.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if log.len() == REQUEST_LOG {
+            log.pop_front();
+        }
+        log.push_back(line);
+    }
+    pipeline::handle(state, req).await
 }
 
 impl Shared {
@@ -122,6 +151,7 @@ impl Simulator {
             counters: Default::default(),
             limiter: Mutex::new(Limiter::default()),
             started: Instant::now(),
+            requests: Default::default(),
         });
         let (tx, rx) = watch::channel(false);
         let mut urls = Vec::new();
@@ -148,7 +178,7 @@ impl Simulator {
                 shared: shared.clone(),
                 base_url: base_url.clone(),
             };
-            let app = Router::new().fallback(pipeline::handle).with_state(state);
+            let app = Router::new().fallback(logged).with_state(state);
             let mut stop = rx.clone();
             tasks.push(tokio::spawn(async move {
                 let shutdown = async move {
@@ -216,6 +246,17 @@ impl RunningSim {
     /// Counters of all APIs.
     pub fn stats(&self) -> SimStats {
         self.shared.stats()
+    }
+
+    /// Path and query of the requests `api` answered, oldest first (the latest 10,000):
+    /// tests check what a client asked for, e.g. that an incremental run starts at its
+    /// watermark.
+    pub fn requests(&self, api: Api) -> Vec<String> {
+        let log = match self.shared.requests[api.idx()].lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        log.iter().cloned().collect()
     }
 
     /// Current faults of an API.

@@ -11,6 +11,7 @@
 
 pub mod azurite;
 pub mod faults;
+pub mod original;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -6,4 +6,5 @@ mod evo;
 mod lake_faults;
 mod pipedrive;
 mod rate;
+mod takeover;
 mod zendesk;

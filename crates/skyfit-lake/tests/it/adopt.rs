@@ -2,7 +2,6 @@
 //! and line, original files byte-identical, reruns idempotent, failed writes recoverable.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -15,15 +14,8 @@ use skyfit_core::Source;
 use skyfit_lake::{AdoptOptions, AdoptStatus, EntityKey, LakeStore};
 use skyfit_test_utils::faults::{Fault, FaultyStore, Op};
 
-/// gzip of `lines` joined the way the original EVO writer did: `\n` between, none at the end.
 fn gz(lines: &[String], trailing_newline: bool) -> Bytes {
-    let mut text = lines.join("\n");
-    if trailing_newline {
-        text.push('\n');
-    }
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(9));
-    e.write_all(text.as_bytes()).unwrap();
-    Bytes::from(e.finish().unwrap())
+    skyfit_test_utils::original::jsonl_gz(lines, trailing_newline)
 }
 
 async fn put(store: &dyn ObjectStore, path: &str, bytes: Bytes) {
