@@ -15,6 +15,7 @@ pub enum LakeKind {
 
 /// A lake for one test; the `skyfit` commands of the test point at it through [`TestLake::env`].
 pub struct TestLake {
+    kind: LakeKind,
     env: Vec<(&'static str, String)>,
     _azurite: Option<Azurite>,
     _dir: tempfile::TempDir,
@@ -25,6 +26,7 @@ impl TestLake {
         let dir = tempfile::tempdir().unwrap();
         match kind {
             LakeKind::Local => TestLake {
+                kind,
                 env: vec![(
                     "SKYFIT_LAKE_URL",
                     dir.path().join("lake").display().to_string(),
@@ -36,11 +38,24 @@ impl TestLake {
                 let az = Azurite::start();
                 az.create_container("datalake");
                 TestLake {
+                    kind,
                     env: az.env("datalake", "nightly/lake"),
                     _azurite: Some(az),
                     _dir: dir,
                 }
             }
+        }
+    }
+
+    /// The lake as the library opens it, for tests that write or inspect it directly.
+    pub fn store(&self) -> skyfit_lake::LakeStore {
+        let url = &self.env[0].1;
+        match (self.kind, &self._azurite) {
+            (LakeKind::Azurite, Some(az)) => skyfit_lake::LakeStore::builder(url.as_str())
+                .with_azure(skyfit_lake::AzureOptions::default().with_emulator(az.endpoint()))
+                .build()
+                .unwrap(),
+            _ => skyfit_lake::LakeStore::try_new(url).unwrap(),
         }
     }
 

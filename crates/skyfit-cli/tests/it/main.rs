@@ -1,5 +1,6 @@
 //! End-to-end tests of the `skyfit` binary: real process, real PostgreSQL.
 
+mod adopt_lake;
 mod adopt_warehouse;
 mod config;
 mod db;

@@ -152,7 +152,7 @@ fn without_port(text: String) -> String {
 
 /// Every table of `core` and `stg_*` with its rows as sorted JSON, each row without lineage
 /// (run ids, load times, lake paths) and surrogate `id`s, which differ between runs.
-async fn table_rows(db: &TestDb) -> std::collections::BTreeMap<String, Vec<String>> {
+pub(crate) async fn table_rows(db: &TestDb) -> std::collections::BTreeMap<String, Vec<String>> {
     let tables = db
         .client()
         .query(
