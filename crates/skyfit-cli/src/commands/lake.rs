@@ -45,30 +45,32 @@ async fn adopt(ctx: &Context, args: AdoptArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_report(report: &AdoptReport) {
+/// One line per thing adoption could not do, with what to do about it.
+pub(super) fn attention_lines(report: &AdoptReport) -> Vec<String> {
+    let mut lines = Vec::new();
     for r in report.attention() {
-        match r.status {
-            AdoptStatus::NotAdopted => println!(
-                "NOT ADOPTED  {}: {}",
-                r.run,
-                r.reason.as_deref().unwrap_or("")
-            ),
-            _ => {
-                for s in &r.skipped {
-                    println!("SKIPPED      {}: {}", s.path, s.reason);
-                }
-                for w in &r.warnings {
-                    println!("WARNING      {}: {w}", r.run);
-                }
-                if r.rejects > 0 {
-                    println!(
-                        "REJECTED     {}: {} lines are not JSON records; they are kept with file and \
-                         line in the run's _rejects/",
-                        r.run, r.rejects
-                    );
-                }
-            }
+        if let Some(reason) = &r.reason {
+            lines.push(format!("not adopted  {}: {reason}", r.run));
         }
+        for s in &r.skipped {
+            lines.push(format!("skipped      {}: {}", s.path, s.reason));
+        }
+        for w in &r.warnings {
+            lines.push(format!("warning      {}: {w}", r.run));
+        }
+        if r.rejects > 0 {
+            lines.push(format!(
+                "rejected     {}: {} lines are not JSON records; kept with file and line in the run's _rejects/",
+                r.run, r.rejects
+            ));
+        }
+    }
+    lines
+}
+
+fn print_report(report: &AdoptReport) {
+    for line in attention_lines(report) {
+        println!("{line}");
     }
     let (adopted, already, would, not) = (
         report.count(AdoptStatus::Adopted),

@@ -1,4 +1,5 @@
-//! `skyfit status`: recent rows of `meta.pipeline_runs`.
+//! `skyfit status`: recent rows of `meta.pipeline_runs`, and what adopting the original
+//! system's lake left to do.
 
 use std::process::ExitCode;
 
@@ -8,6 +9,9 @@ use crate::cli::StatusArgs;
 use crate::context::Context;
 
 pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
+    if !args.json {
+        adoption(ctx).await;
+    }
     let client = ctx.migrated_client().await?;
     let rows = skyfit_warehouse::recent_runs(&client, args.limit).await?;
     if args.json {
@@ -52,4 +56,41 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the latest `skyfit lake adopt` could not do, so it stays in view until it is fixed.
+async fn adoption(ctx: &Context) {
+    let report = match ctx.lake() {
+        Ok(lake) => lake.adoption_report().await,
+        Err(e) => {
+            tracing::warn!(error = %e, "Cannot open the lake to read the adoption report.");
+            return;
+        }
+    };
+    let report = match report {
+        Ok(Some(report)) => report,
+        Ok(None) => return,
+        Err(e) => {
+            println!("Adoption report unreadable: {e}");
+            return;
+        }
+    };
+    let lines = super::lake::attention_lines(&report);
+    if lines.is_empty() {
+        return;
+    }
+    println!(
+        "The original system's lake (adopted {}): {} runs need attention",
+        report
+            .finished_at
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default(),
+        report.attention().count()
+    );
+    for line in lines {
+        println!("  {line}");
+    }
+    println!(
+        "  (`skyfit lake adopt` retries what can be retried; `--dry-run` shows what it would do)\n"
+    );
 }

@@ -211,3 +211,85 @@ async fn an_adopted_lake_loads_the_same_rows_as_a_native_one(kind: LakeKind) {
     let t = text(&out);
     assert!(out.status.success() && t.contains("Adopted 0 runs"), "{t}");
 }
+
+/// What adoption could not do (here a window the original run reported as failed, and a run
+/// that never finished) is in its output and stays in `skyfit status` until it is dealt with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_adoption_could_not_do_stays_in_status() {
+    let lake = TestLake::start(LakeKind::Local);
+    let store = lake.store().object_store();
+    let run = "bronze/evo/entity=entries/ingestion_date=2024-01-20/run_id=20240120T030000Z";
+    let entry = r#"{"idMember": 1, "date": "2024-01-02T07:00:00", "idBranch": 7}"#.to_string();
+    put(
+        store.as_ref(),
+        &format!("{run}/2024-01-01_part-00001.jsonl.gz"),
+        jsonl_gz(&[entry.clone()], false),
+    )
+    .await;
+    put(
+        store.as_ref(),
+        &format!("{run}/2024-01-08_part-00001.jsonl.gz"),
+        jsonl_gz(&[entry], false),
+    )
+    .await;
+    let manifest = r#"{"entity": "entries", "run_id": "20240120T030000Z", "start_date": "2024-01-01", "end_date": "2024-01-14",
+        "total_records": 2, "errors": 1, "results": [{"period": "2024-01-01 - 2024-01-07", "records": 1, "parts": 1},
+        {"period": "2024-01-08 - 2024-01-14", "error": "HTTPError 500", "partial_records": 1}]}"#;
+    put(
+        store.as_ref(),
+        &format!("{run}/_manifest.json"),
+        Bytes::from(manifest),
+    )
+    .await;
+    let unfinished = "bronze/evo/entity=members/ingestion_date=2024-01-21/run_id=20240121T030000Z";
+    put(
+        store.as_ref(),
+        &format!("{unfinished}/2024-01_part-00001.jsonl.gz"),
+        jsonl_gz(&[r#"{"idMember": 1}"#.into()], false),
+    )
+    .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = lake
+        .apply(&mut skyfit(dir.path()))
+        .args(["lake", "adopt", "--dry-run"])
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(
+        out.status.success()
+            && t.contains("1 runs would be adopted")
+            && t.contains("1 cannot be adopted"),
+        "{t}"
+    );
+    let out = lake
+        .apply(&mut skyfit(dir.path()))
+        .args(["lake", "adopt"])
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    for expected in [
+        "window 2024-01-08 – 2024-01-14 failed in the original run",
+        "skyfit extract evo entries --since 2024-01-08 --until 2024-01-14",
+        "not adopted  evo/members@20240121T030000Z",
+        "--include-unfinished",
+    ] {
+        assert!(t.contains(expected), "{expected:?} missing from: {t}");
+    }
+    let db = TestDb::empty().await;
+    let out = lake
+        .apply(&mut skyfit(dir.path()))
+        .args(["status"])
+        .env("DATABASE_URL", db.url())
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("2 runs need attention")
+            && t.contains("failed in the original run")
+            && t.contains("not adopted  evo/members"),
+        "{t}"
+    );
+}
