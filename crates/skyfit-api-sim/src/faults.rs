@@ -57,6 +57,48 @@ pub struct PageRedirect {
     pub location: String,
 }
 
+/// A value replaced in every successful body of one endpoint: the value of the
+/// `occurrence`-th (0-based) `"field":` key of the body (the record it belongs to is whichever
+/// record of the page carries that key first, second, ...). For values an API sends that are
+/// valid JSON but not what the field should hold: a number as `"12abc"`, a string with
+/// `\u0000` in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueFault {
+    /// Endpoint path, e.g. `/api/v1/entries`.
+    pub path: String,
+    /// The JSON key whose value is replaced, e.g. `idMember`.
+    pub field: String,
+    /// Which occurrence of the key in the body (0 = the first).
+    #[serde(default)]
+    pub occurrence: u64,
+    /// The JSON text sent instead, e.g. `"12abc"` (quotes included) or `"a\u0000b"`.
+    pub value: String,
+}
+
+/// A fault on the body of one page: any request to `path` whose query has `param=value`, the
+/// first `times` such requests (all of them when `None`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodyFault {
+    /// Endpoint path, e.g. `/api/v1/entries`.
+    pub path: String,
+    /// Query parameter that identifies the page (`skip`, `cursor`, `start`, `page`...).
+    pub param: String,
+    /// Its value.
+    pub value: String,
+    /// How many matching requests get the fault (counted since the simulator started);
+    /// `None`: every one, so retrying never helps.
+    #[serde(default)]
+    pub times: Option<u64>,
+}
+
+impl BodyFault {
+    pub(crate) fn matches(&self, path: &str, query: &crate::http::Query) -> bool {
+        self.path == path && query.get(&self.param) == Some(self.value.as_str())
+    }
+}
+
 /// Faults of one API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -91,6 +133,13 @@ pub struct ApiFaults {
     pub max_page_size: Option<u64>,
     /// A page that answers `302 Found`.
     pub redirect_page: Option<PageRedirect>,
+    /// Values replaced in the bodies of an endpoint (see [`ValueFault`]).
+    pub values: Vec<ValueFault>,
+    /// A page whose body holds bytes that are not UTF-8 (inside its first string value).
+    pub invalid_utf8_page: Option<BodyFault>,
+    /// A page whose connection is dropped half-way through the body (the full length is
+    /// promised in `Content-Length`).
+    pub reset_page: Option<BodyFault>,
 }
 
 /// Faults for the three APIs.

@@ -39,7 +39,9 @@ pub mod zendesk;
 pub use config::{PipedriveScale, Scale, SimConfig};
 pub use error::{Error, Result};
 pub use evo::EvoEntity;
-pub use faults::{ApiFaults, FaultConfig, PageFault, PageRedirect, RateLimit, RecordFault};
+pub use faults::{
+    ApiFaults, BodyFault, FaultConfig, PageFault, PageRedirect, RateLimit, RecordFault, ValueFault,
+};
 pub use http::Api;
 pub use pipedrive::Scope;
 pub use server::{Credentials, RunningSim, Simulator, run_until_ctrl_c};

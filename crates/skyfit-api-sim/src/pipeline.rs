@@ -13,6 +13,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use bytes::Bytes;
 
+use crate::faults::BodyFault;
 use crate::http::{Api, Query, Reply, Req, api_error, basic_auth};
 use crate::limits::Kind;
 use crate::server::Shared;
@@ -86,6 +87,7 @@ pub(crate) async fn handle(State(st): State<ListenerState>, req: Request) -> Res
         return respond(
             api,
             admin::handle(shared, api, post, &path, &query, &body),
+            Bytes::new(),
             false,
             false,
         );
@@ -94,7 +96,7 @@ pub(crate) async fn handle(State(st): State<ListenerState>, req: Request) -> Res
     let key = authenticate(shared, api, &parts.headers, &query);
     let counters = &shared.counters[api.idx()];
     let n = counters.requests.fetch_add(1, Ordering::Relaxed);
-    let reply = process(&st, key, path, query, n).await;
+    let mut reply = process(&st, key, path.clone(), query.clone(), n).await;
     counters.status(reply.status);
     if reply.status == 200 {
         counters.records.fetch_add(reply.records, Ordering::Relaxed);
@@ -104,7 +106,24 @@ pub(crate) async fn handle(State(st): State<ListenerState>, req: Request) -> Res
     }
     let faults = shared.faults(api);
     let ok = reply.status == 200;
-    let reset = ok && roll(shared.seed, api, n, FAULT_RESET, faults.reset_rate);
+    if ok {
+        for f in faults.values.iter().filter(|f| f.path == path) {
+            if replace_value(&mut reply.body, &f.field, f.occurrence, &f.value) {
+                Counters::inc(&counters.fault_value);
+            }
+        }
+    }
+    let hit = |f: &Option<BodyFault>, hits: &std::sync::atomic::AtomicU64| {
+        f.as_ref().is_some_and(|f| {
+            f.matches(&path, &query)
+                && f.times
+                    .is_none_or(|t| hits.fetch_add(1, Ordering::Relaxed) < t)
+        })
+    };
+    let reset = ok
+        && (hit(&faults.reset_page, &counters.reset_page_hits)
+            || roll(shared.seed, api, n, FAULT_RESET, faults.reset_rate));
+    let invalid_utf8 = ok && !reset && hit(&faults.invalid_utf8_page, &counters.utf8_page_hits);
     let truncate = ok && !reset && roll(shared.seed, api, n, FAULT_TRUNC, faults.truncate_rate);
     if reset {
         Counters::inc(&counters.fault_reset);
@@ -112,7 +131,47 @@ pub(crate) async fn handle(State(st): State<ListenerState>, req: Request) -> Res
     if truncate {
         Counters::inc(&counters.fault_truncated);
     }
-    respond(api, reply, reset, truncate)
+    let mut body = std::mem::take(&mut reply.body).into_bytes();
+    if invalid_utf8 {
+        Counters::inc(&counters.fault_invalid_utf8);
+        break_utf8(&mut body);
+    }
+    respond(api, reply, Bytes::from(body), reset, truncate)
+}
+
+/// Replaces the value of the `occurrence`-th `"field":` key of `body` by `value`; `false` when
+/// the body has no such key. The body is the simulator's own compact JSON, so the value ends at
+/// the first `,` or `}` outside a string (the faults target scalar fields).
+fn replace_value(body: &mut String, field: &str, occurrence: u64, value: &str) -> bool {
+    let key = format!("\"{field}\":");
+    let Some((at, _)) = body.match_indices(&key).nth(occurrence as usize) else {
+        return false;
+    };
+    let start = at + key.len();
+    let bytes = body.as_bytes();
+    let mut end = start;
+    let mut in_string = false;
+    while end < bytes.len() {
+        match bytes[end] {
+            b'\\' if in_string => end += 1,
+            b'"' => in_string = !in_string,
+            b',' | b'}' | b']' if !in_string => break,
+            _ => {}
+        }
+        end += 1;
+    }
+    body.replace_range(start..end.min(bytes.len()), value);
+    true
+}
+
+/// Puts two bytes that are never UTF-8 (`0xFF 0xFE`) at the start of the body's first string
+/// value, so the JSON stays well-formed but the text is not UTF-8.
+fn break_utf8(body: &mut Vec<u8>) {
+    let at = body
+        .windows(2)
+        .position(|w| w == b":\"")
+        .map_or(body.len(), |p| p + 2);
+    body.splice(at..at, [0xFF, 0xFE]);
 }
 
 async fn process(st: &ListenerState, key: Option<u8>, path: String, query: Query, n: u64) -> Reply {
@@ -266,9 +325,14 @@ fn with_headers(mut r: Reply, mut h: Vec<(&'static str, String)>) -> Reply {
     r
 }
 
-fn respond(api: Api, reply: Reply, reset: bool, truncate: bool) -> Response<Body> {
+/// `body` replaces the reply's own when non-empty (the body after the byte-level faults).
+fn respond(api: Api, reply: Reply, body: Bytes, reset: bool, truncate: bool) -> Response<Body> {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let full = Bytes::from(reply.body);
+    let full = if body.is_empty() {
+        Bytes::from(reply.body)
+    } else {
+        body
+    };
     let len = full.len();
     let body = if reset {
         // Promise the full length, send half, then fail the stream: hyper drops the connection.
@@ -305,4 +369,29 @@ fn respond(api: Api, reply: Reply, reset: bool, truncate: bool) -> Response<Body
         }
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_faults_replace_one_scalar() {
+        let mut b = r#"[{"a":1,"s":"x,}\"y","idMember":42},{"idMember":7}]"#.to_string();
+        assert!(replace_value(&mut b, "idMember", 1, r#""12abc""#));
+        assert!(replace_value(&mut b, "s", 0, r#""a\u0000b""#));
+        assert_eq!(
+            b,
+            r#"[{"a":1,"s":"a\u0000b","idMember":42},{"idMember":"12abc"}]"#
+        );
+        assert!(!replace_value(&mut b, "idMember", 2, "1"));
+    }
+
+    #[test]
+    fn broken_utf8_keeps_the_json_shape() {
+        let mut b = br#"[{"n":"ab"}]"#.to_vec();
+        break_utf8(&mut b);
+        assert_eq!(b, b"[{\"n\":\"\xff\xfeab\"}]");
+        assert!(std::str::from_utf8(&b).is_err());
+    }
 }

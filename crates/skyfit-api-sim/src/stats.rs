@@ -36,6 +36,12 @@ pub struct ApiStats {
     /// Pages answered with an injected redirect.
     #[serde(default)]
     pub fault_redirect: u64,
+    /// Values replaced by a value fault.
+    #[serde(default)]
+    pub fault_value: u64,
+    /// Bodies sent with bytes that are not UTF-8.
+    #[serde(default)]
+    pub fault_invalid_utf8: u64,
 }
 
 /// Snapshot of all three APIs.
@@ -66,6 +72,11 @@ pub(crate) struct Counters {
     pub fault_truncated: AtomicU64,
     pub fault_malformed: AtomicU64,
     pub fault_redirect: AtomicU64,
+    pub fault_value: AtomicU64,
+    pub fault_invalid_utf8: AtomicU64,
+    /// Requests that matched `reset_page` / `invalid_utf8_page` (for their `times`).
+    pub reset_page_hits: AtomicU64,
+    pub utf8_page_hits: AtomicU64,
 }
 
 impl Counters {
@@ -101,6 +112,8 @@ impl Counters {
             fault_truncated: self.fault_truncated.load(Relaxed),
             fault_malformed: self.fault_malformed.load(Relaxed),
             fault_redirect: self.fault_redirect.load(Relaxed),
+            fault_value: self.fault_value.load(Relaxed),
+            fault_invalid_utf8: self.fault_invalid_utf8.load(Relaxed),
         }
     }
 }
