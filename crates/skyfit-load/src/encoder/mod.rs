@@ -27,6 +27,8 @@ mod numeric;
 mod plan;
 mod text;
 
+pub use text::rewritten_rows;
+
 use std::ops::Range;
 
 use arrow::datatypes::{DataType, Schema};

@@ -15,12 +15,12 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use arrow::array::ArrayAccessor;
+use arrow::array::{Array, ArrayAccessor, AsArray};
 use arrow::buffer::NullBuffer;
 use memchr::memmem;
 
 use super::{ColumnWriter, MAX_FIELD, NulPolicy, Tally, put_null};
-use crate::{IssueKind, Result};
+use crate::{IssueKind, PgType, Result};
 
 /// A text-like column over a string array `A` (`&StringArray`, `&LargeStringArray`
 /// or `&StringViewArray`).
@@ -120,6 +120,61 @@ where
             out[c..c + v.len()].copy_from_slice(&v);
             *cursor = c + v.len();
         }
+    }
+}
+
+/// The rows of `array` (a string column about to be stored as `pg_type`) whose value the
+/// encoder will rewrite, each with every kind of rewrite it needs. Empty for other types.
+///
+/// For callers that must account for each altered value with context the encoder does not
+/// have (a quarantine row with the value's source). Same rules and the same fast path as the
+/// encoder: a column whose value buffer holds no suspicious byte costs one `memchr`.
+pub fn rewritten_rows(array: &dyn Array, pg_type: PgType) -> Vec<(usize, IssueKind)> {
+    if !matches!(pg_type, PgType::Text | PgType::Varchar | PgType::Jsonb) {
+        return Vec::new();
+    }
+    let jsonb = pg_type == PgType::Jsonb;
+    fn rows<'a, A: ArrayAccessor<Item = &'a str> + Copy>(
+        a: A,
+        nulls: Option<&NullBuffer>,
+        jsonb: bool,
+        region: Option<&[u8]>,
+    ) -> Vec<(usize, IssueKind)> {
+        let mut out = Vec::new();
+        if region.is_some_and(|r| !suspicious(r, jsonb)) {
+            return out;
+        }
+        for row in 0..a.len() {
+            if nulls.is_some_and(|n| n.is_null(row)) {
+                continue;
+            }
+            let v = a.value(row).as_bytes();
+            if suspicious(v, jsonb) {
+                sanitize(v, jsonb, NulPolicy::Strip, &mut |kind| {
+                    out.push((row, kind))
+                });
+            }
+        }
+        out
+    }
+    let nulls = array.logical_nulls();
+    let nulls = nulls.as_ref();
+    if let Some(a) = array.as_string_opt::<i32>() {
+        let region = a.values().get(
+            a.value_offsets().first().map_or(0, |o| *o as usize)
+                ..a.value_offsets().last().map_or(0, |o| *o as usize),
+        );
+        rows(a, nulls, jsonb, region)
+    } else if let Some(a) = array.as_string_opt::<i64>() {
+        let region = a.values().get(
+            a.value_offsets().first().map_or(0, |o| *o as usize)
+                ..a.value_offsets().last().map_or(0, |o| *o as usize),
+        );
+        rows(a, nulls, jsonb, region)
+    } else if let Some(a) = array.as_string_view_opt() {
+        rows(a, nulls, jsonb, None)
+    } else {
+        Vec::new()
     }
 }
 
@@ -266,6 +321,27 @@ mod tests {
         assert_eq!(kinds, vec![IssueKind::TextNul]);
         let out = sanitize(b"a\0b", false, NulPolicy::Replace, &mut |_| {});
         assert_eq!(&*out, "a\u{fffd}b".as_bytes());
+    }
+
+    #[test]
+    fn rewritten_rows_follow_the_encoder() {
+        use arrow::array::StringArray;
+        let a = StringArray::from(vec![
+            Some("ok"),
+            Some("a\0b"),
+            None,
+            Some(r#"{"a":"\u0000"}"#),
+        ]);
+        assert_eq!(
+            rewritten_rows(&a, PgType::Text),
+            vec![(1, IssueKind::TextNul)]
+        );
+        assert_eq!(
+            rewritten_rows(&a, PgType::Jsonb),
+            vec![(1, IssueKind::TextNul), (3, IssueKind::JsonNulEscape)]
+        );
+        assert!(rewritten_rows(&StringArray::from(vec!["x"; 3]), PgType::Jsonb).is_empty());
+        assert!(rewritten_rows(&a, PgType::Int8).is_empty());
     }
 
     #[test]
