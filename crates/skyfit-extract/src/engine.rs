@@ -300,6 +300,8 @@ pub struct EntityRun<'a> {
     pub resume: bool,
     pub workers: usize,
     pub limits: PartLimits,
+    /// The records come from the built-in simulator (marked in the manifest).
+    pub simulated: bool,
     pub progress: &'a dyn ProgressSink,
 }
 
@@ -622,7 +624,8 @@ pub async fn run_entity(run: EntityRun<'_>) -> Result<EntityResult> {
         source,
     };
     let builder = BronzeWriter::builder(run.lake, run.key.clone(), run.run_id.clone())
-        .with_limits(run.limits);
+        .with_limits(run.limits)
+        .with_simulated(run.simulated);
     let writer = if run.resume {
         builder.open().await.map_err(lake_err)?
     } else {
@@ -714,6 +717,7 @@ fn fill(s: &mut EntitySummary, m: &Manifest, started: std::time::Instant, o: &Ou
     s.windows = m.windows.len() as u64;
     s.windows_split = o.splits;
     s.duration_secs = started.elapsed().as_secs_f64();
+    s.simulated = m.simulated;
 }
 
 #[cfg(test)]

@@ -209,6 +209,7 @@ pub async fn extract(
                     since: plan.since.clone(),
                     until: plan.until.clone(),
                     watermark: watermark_json(&wm),
+                    simulated: m.simulated,
                     ..Default::default()
                 };
                 progress.entity_finished(&s);
@@ -229,6 +230,7 @@ pub async fn extract(
             resume,
             workers: opts.workers,
             limits: opts.part_limits,
+            simulated: opts.simulated.contains(&req.source),
             progress,
         })
         .await?;

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use skyfit_core::Source;
 use skyfit_lake::PartLimits;
 
 use crate::http::RetryPolicy;
@@ -89,6 +90,10 @@ pub struct ExtractOptions {
     pub evo: EvoOptions,
     pub pipedrive: PipedriveOptions,
     pub zendesk: ZendeskOptions,
+    /// Sources served by the built-in API simulator rather than their real API: their runs are
+    /// marked `simulated` in the manifest (and the summary), so no loader mistakes them for
+    /// real data.
+    pub simulated: Vec<Source>,
 }
 
 impl Default for ExtractOptions {
@@ -100,6 +105,7 @@ impl Default for ExtractOptions {
             evo: EvoOptions::default(),
             pipedrive: PipedriveOptions::default(),
             zendesk: ZendeskOptions::default(),
+            simulated: Vec::new(),
         }
     }
 }

@@ -49,6 +49,9 @@ pub struct EntitySummary {
     /// `meta.watermarks` mirrors); `None` when the run failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<serde_json::Value>,
+    /// The run's records came from the built-in API simulator (its manifest says so).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub simulated: bool,
 }
 
 impl EntitySummary {

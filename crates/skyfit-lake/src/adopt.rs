@@ -411,6 +411,7 @@ impl LakeStore {
             windows: Vec::new(),
             parts: Vec::new(),
             adopted: None,
+            simulated: false,
         };
         for (path, result) in converted {
             match result? {

@@ -128,6 +128,15 @@ pub struct Manifest {
     /// Set when the run was written by the original system and adopted by SkyFit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adopted: Option<Adoption>,
+    /// Set when the records came from the built-in API simulator, not a real API: loaders
+    /// refuse such a run on a real database unless told otherwise. Absent (false) in the
+    /// manifests of real runs, and in every manifest written before this field existed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub simulated: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// How a run the original system wrote became loadable: what it was checked against and what
@@ -219,12 +228,25 @@ mod tests {
             )],
             parts: vec![],
             adopted: None,
+            simulated: false,
         };
         let json = serde_json::to_string(&m).unwrap();
         assert!(json.contains(r#""status":"running""#), "{json}");
+        assert!(
+            !json.contains("simulated"),
+            "a real run says nothing: {json}"
+        );
         assert!(json.contains(r#""source":"zendesk""#), "{json}");
         let back: Manifest = serde_json::from_str(&json).unwrap();
         assert_eq!(back, m);
         assert_eq!(back.next_seq(), 1);
+
+        let sim = Manifest {
+            simulated: true,
+            ..m
+        };
+        let json = serde_json::to_string(&sim).unwrap();
+        assert!(json.contains(r#""simulated":true"#), "{json}");
+        assert!(serde_json::from_str::<Manifest>(&json).unwrap().simulated);
     }
 }

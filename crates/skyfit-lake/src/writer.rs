@@ -82,6 +82,7 @@ pub struct BronzeWriterBuilder {
     schema: Option<EntitySchema>,
     limits: PartLimits,
     gzip_level: u32,
+    simulated: bool,
 }
 
 impl BronzeWriterBuilder {
@@ -102,8 +103,16 @@ impl BronzeWriterBuilder {
         self
     }
 
+    /// Mark the run as written from the built-in API simulator (`simulated` in the manifest).
+    /// A resumed run keeps the mark it has, and gains it when resumed from the simulator.
+    pub fn with_simulated(mut self, simulated: bool) -> Self {
+        self.simulated = simulated;
+        self
+    }
+
     /// Start a new run; fails if the run already has a manifest.
     pub async fn create(self) -> Result<BronzeWriter> {
+        let simulated = self.simulated;
         let (mut w, schema) = self.into_parts()?;
         let now = Utc::now();
         w.manifest = Manifest {
@@ -127,6 +136,7 @@ impl BronzeWriterBuilder {
             windows: Vec::new(),
             parts: Vec::new(),
             adopted: None,
+            simulated,
         };
         let path = w.run.manifest_path();
         if !w.lake.put_new(&path, w.manifest_bytes()?).await? {
@@ -138,6 +148,7 @@ impl BronzeWriterBuilder {
 
     /// Continue a run that was interrupted or failed, from its manifest.
     pub async fn resume(self) -> Result<BronzeWriter> {
+        let simulated = self.simulated;
         let (mut w, schema) = self.into_parts()?;
         let manifest = w
             .lake
@@ -158,6 +169,7 @@ impl BronzeWriterBuilder {
         w.manifest.status = RunStatus::Running;
         w.manifest.error = None;
         w.manifest.finished_at = None;
+        w.manifest.simulated |= simulated;
         tracing::info!(
             run = %w.run,
             parts = w.manifest.parts.len(),
@@ -206,6 +218,7 @@ impl BronzeWriterBuilder {
             windows: Vec::new(),
             parts: Vec::new(),
             adopted: None,
+            simulated: false,
         };
         Ok((
             BronzeWriter {
@@ -248,6 +261,7 @@ impl BronzeWriter {
             schema: None,
             limits: PartLimits::default(),
             gzip_level: 6,
+            simulated: false,
         }
     }
 
@@ -562,5 +576,39 @@ impl BronzeWriter {
             run: self.run.to_string(),
             reason: reason.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use skyfit_core::Source;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_simulated_run_says_so_in_its_manifest_and_keeps_it_when_resumed() {
+        let lake = LakeStore::in_memory();
+        let key = EntityKey::try_new(Source::Evo, None, "branches").unwrap();
+        let run_id = RunId::now();
+        let run = RunRef::new(key.clone(), run_id.clone());
+        let w = BronzeWriter::builder(&lake, key.clone(), run_id.clone())
+            .with_simulated(true)
+            .create()
+            .await
+            .unwrap();
+        assert!(lake.read_manifest(&run).await.unwrap().unwrap().simulated);
+        w.fail("killed").await.unwrap();
+        // Resumed without the mark (the builder's default): the run stays simulated.
+        let w = BronzeWriter::builder(&lake, key.clone(), run_id)
+            .resume()
+            .await
+            .unwrap();
+        assert!(w.finish().await.unwrap().simulated);
+
+        let real = BronzeWriter::builder(&lake, key, RunId::parse("20260109T203707Z").unwrap())
+            .create()
+            .await
+            .unwrap();
+        assert!(!real.finish().await.unwrap().simulated);
     }
 }
