@@ -88,6 +88,20 @@ pub async fn finish_run(
     Ok(())
 }
 
+/// Marks a ledger row as being about records from the built-in API simulator
+/// (`meta.pipeline_runs.simulated`): its extraction was served by the simulator, or its load
+/// loaded simulated runs. Reopening the row ([`start_run`]) keeps the mark.
+pub async fn mark_simulated(client: &Client, id: i64) -> Result<()> {
+    client
+        .execute(
+            "UPDATE meta.pipeline_runs SET simulated = true WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .map_err(Error::pg("marking a meta.pipeline_runs row simulated"))?;
+    Ok(())
+}
+
 /// The most recent ledger rows, newest first.
 pub async fn recent_runs(client: &Client, limit: i64) -> Result<Vec<RunRow>> {
     let rows = client

@@ -18,6 +18,8 @@ pub use adopt::{Plan, Step};
 pub use connect::{Database, connect_with_retry};
 pub use embedded::{LocalServer, ensure_local_server};
 pub use error::{Error, Result, is_transient_pg};
-pub use ledger::{RunRecord, RunRow, RunStatus, finish_run, recent_runs, start_run};
+pub use ledger::{
+    RunRecord, RunRow, RunStatus, finish_run, mark_simulated, recent_runs, start_run,
+};
 pub use migrate::{Migration, MigrationState, migrate, migrations, plan, status, upgrade};
 pub use watermarks::{WatermarkRow, upsert_watermark, watermarks};
