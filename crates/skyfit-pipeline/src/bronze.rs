@@ -26,6 +26,8 @@ pub struct BronzePart {
     pub run_rejects: u64,
     /// The declared schema the run's Parquet parts were written with (`evo.entries.v2`).
     pub schema: String,
+    /// The run was written from the built-in API simulator (its manifest says so).
+    pub simulated: bool,
 }
 
 impl BronzePart {
@@ -128,6 +130,7 @@ pub async fn scan_parts(
                     records: p.records,
                     run_rejects: manifest.rejects,
                     schema: manifest.schema.clone(),
+                    simulated: manifest.simulated,
                 });
             }
         }

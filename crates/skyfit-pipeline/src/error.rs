@@ -62,6 +62,20 @@ pub enum Error {
         /// The source whose runs need adopting (`source` would be taken for the error's cause).
         of: skyfit_core::Source,
     },
+    /// The load would write runs the built-in API simulator produced into a database that
+    /// did not ask for them ([`crate::LoadOptions::allow_simulated`]).
+    #[error(
+        "refusing to load {runs} run(s) written by the built-in API simulator into this database \
+         ({targets} target(s) would read them): {names}; nothing was loaded. Simulated records are \
+         invented: load them into the embedded default (no DATABASE_URL or PG_HOST), keep demos in \
+         a lake of their own (SKYFIT_LAKE_URL), or pass --allow-simulated if this database is a demo"
+    )]
+    SimulatedRuns {
+        runs: usize,
+        targets: usize,
+        /// The first runs as `{table} run {run_id}`.
+        names: String,
+    },
     #[error("reconciliation of {entity} does not add up: {detail}")]
     Reconciliation { entity: String, detail: String },
     #[error("DataFusion: {0}")]

@@ -22,6 +22,7 @@ mod passes;
 pub mod reconcile;
 pub mod sample;
 mod shadow;
+pub mod simulated;
 pub mod target;
 mod unkeyed;
 
@@ -31,3 +32,4 @@ pub use load::{LoadOptions, LoadSummary, TargetFailure, TargetSummary, load, ses
 pub use lock::LoadLock;
 pub use reconcile::Reconciliation;
 pub use sample::{SampleOptions, SampleSummary, sample};
+pub use simulated::SimulatedRun;

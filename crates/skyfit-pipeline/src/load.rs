@@ -69,6 +69,10 @@ pub struct LoadOptions {
     /// When another load holds the database's load lock: wait for it (`--wait`) instead of
     /// failing at once.
     pub wait_for_lock: bool,
+    /// Load runs the built-in API simulator wrote. Off, a load whose targets would read one
+    /// fails before writing anything ([`crate::simulated`]); the CLI turns it on for the
+    /// embedded default and when asked.
+    pub allow_simulated: bool,
 }
 
 impl LoadOptions {
@@ -85,6 +89,7 @@ impl LoadOptions {
             chunk_records: 1_250_000,
             connections: 2,
             wait_for_lock: false,
+            allow_simulated: false,
         }
     }
 }
@@ -150,6 +155,9 @@ pub struct LoadSummary {
     pub failed: Vec<TargetFailure>,
     /// Per bronze entity: bronze → rejected → dropped → stg → core.
     pub reconciliation: Vec<Reconciliation>,
+    /// Runs of the built-in API simulator the targets read (only when allowed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub simulated: Vec<crate::simulated::SimulatedRun>,
 }
 
 /// The first `bronze.<name>` the SQL mentions, and all of them.
@@ -204,7 +212,12 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
     let session = TransformSession::with_options(lake, &opts.session)?;
     let mut parts_cache: HashMap<String, Vec<BronzePart>> = HashMap::new();
     let mut client = connect(db).await?;
-    let mut summary = LoadSummary::default();
+    // Before any target writes: simulated runs are refused unless allowed.
+    let simulated = simulated_runs(lake, &client, &queries, &mut parts_cache, opts).await?;
+    let mut summary = LoadSummary {
+        simulated,
+        ..Default::default()
+    };
     for q in &queries {
         let tables = bronze_tables(&q.sql);
         let Some(primary) = tables.first().cloned() else {
@@ -267,6 +280,54 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
 }
 
 /// The parts of every bronze table a query reads; its secondary tables (lookups such as field
+/// The simulated runs the selected targets would read; an error, before any target writes,
+/// unless they are allowed. Lists each primary table's parts once (kept in `parts_cache`); a
+/// table that cannot be listed is left for its target to report.
+async fn simulated_runs(
+    lake: &LakeStore,
+    client: &Client,
+    queries: &[QueryFile],
+    parts_cache: &mut HashMap<String, Vec<BronzePart>>,
+    opts: &LoadOptions,
+) -> Result<Vec<crate::simulated::SimulatedRun>> {
+    let mut chosen = Vec::new();
+    for q in queries {
+        let Some(primary) = bronze_tables(&q.sql).into_iter().next() else {
+            continue;
+        };
+        let Some((source, entity)) = parse_table_name(&primary) else {
+            continue;
+        };
+        if !selected(q, &primary, opts) {
+            continue;
+        }
+        if !parts_cache.contains_key(&primary) {
+            match complete_parts(lake, source, entity).await {
+                Ok(parts) => {
+                    parts_cache.insert(primary.clone(), parts);
+                }
+                Err(_) => continue,
+            }
+        }
+        chosen.push((q, primary));
+    }
+    let targets: Vec<(&QueryFile, &str, &[BronzePart])> = chosen
+        .iter()
+        .map(|(q, t)| (*q, t.as_str(), parts_cache[t].as_slice()))
+        .collect();
+    let runs = crate::simulated::pending(client, &targets, opts).await?;
+    if !runs.is_empty() && !opts.allow_simulated {
+        return Err(crate::simulated::refusal(&runs));
+    }
+    if !runs.is_empty() {
+        info!(
+            runs = runs.len(),
+            "Loading runs written by the built-in API simulator."
+        );
+    }
+    Ok(runs)
+}
+
 /// definitions) registered whole.
 async fn prepare_tables(
     lake: &LakeStore,
@@ -416,7 +477,7 @@ fn stage_of(q: &QueryFile) -> &'static str {
     }
 }
 
-async fn loaded(client: &Client, q: &QueryFile) -> Result<HashMap<String, String>> {
+pub(crate) async fn loaded(client: &Client, q: &QueryFile) -> Result<HashMap<String, String>> {
     let rows = client
         .query(
             "SELECT part_path, coalesce(checksum, '') FROM meta.loaded_parts WHERE stage = $1 AND target_table = $2",

@@ -1,0 +1,127 @@
+//! Runs the built-in API simulator wrote (`simulated` in their manifests) and the targets that
+//! would read them.
+//!
+//! Invented members and deals must never reach a real warehouse by accident, so before any
+//! target writes, the load works out which simulated runs each selected target would read (its
+//! pending parts, as `load_query` computes them: all of them on a full refresh or a reload)
+//! and, unless [`crate::LoadOptions::allow_simulated`] says otherwise, refuses the whole load,
+//! naming them. A simulated run every target already holds is not refused: loading again
+//! writes nothing of it. When allowed, the runs are reported in
+//! [`crate::LoadSummary::simulated`] so the ledger can mark what they went into.
+
+use std::collections::BTreeSet;
+
+use skyfit_transform::{QueryFile, Strategy};
+use tokio_postgres::Client;
+
+use crate::bronze::BronzePart;
+use crate::error::{Error, Result};
+use crate::load::{LoadOptions, loaded};
+
+/// A simulated run a target reads in this load.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct SimulatedRun {
+    /// The target table, e.g. `core.evo_entries`.
+    pub target: String,
+    /// The bronze table, e.g. `evo_entries`.
+    pub table: String,
+    pub run_id: String,
+}
+
+/// The simulated runs each target would read. `targets` are the selected queries with the
+/// parts of their primary bronze table (a table whose parts could not be listed is left to
+/// the load, which reports it as that target's failure).
+pub(crate) async fn pending(
+    client: &Client,
+    targets: &[(&QueryFile, &str, &[BronzePart])],
+    opts: &LoadOptions,
+) -> Result<Vec<SimulatedRun>> {
+    let mut out = BTreeSet::new();
+    for (q, table, parts) in targets {
+        if !parts.iter().any(|p| p.simulated) {
+            continue;
+        }
+        let full = opts.full_refresh || q.strategy == Strategy::FullRefresh;
+        let done = if full || opts.reload {
+            Default::default()
+        } else {
+            loaded(client, q).await?
+        };
+        // The same rule as the load's: a part not listed, or listed with another checksum.
+        for p in parts.iter().filter(|p| p.simulated) {
+            if done.get(&p.path).is_none_or(|sum| sum != &p.sha256) {
+                out.insert(SimulatedRun {
+                    target: q.target.clone(),
+                    table: table.to_string(),
+                    run_id: p.run_id.clone(),
+                });
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// The refusal: every simulated run (table and run id) once, the first few named.
+pub(crate) fn refusal(runs: &[SimulatedRun]) -> Error {
+    let distinct: BTreeSet<(&str, &str)> = runs
+        .iter()
+        .map(|r| (r.table.as_str(), r.run_id.as_str()))
+        .collect();
+    const SHOWN: usize = 8;
+    let mut names: Vec<String> = distinct
+        .iter()
+        .take(SHOWN)
+        .map(|(t, r)| format!("{t} run {r}"))
+        .collect();
+    if distinct.len() > SHOWN {
+        names.push(format!("and {} more", distinct.len() - SHOWN));
+    }
+    let targets: BTreeSet<&str> = runs.iter().map(|r| r.target.as_str()).collect();
+    Error::SimulatedRuns {
+        runs: distinct.len(),
+        names: names.join(", "),
+        targets: targets.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(target: &str, table: &str, run_id: &str) -> SimulatedRun {
+        SimulatedRun {
+            target: target.into(),
+            table: table.into(),
+            run_id: run_id.into(),
+        }
+    }
+
+    #[test]
+    fn the_refusal_names_each_run_once_and_says_what_to_do() {
+        let runs = vec![
+            run("stg_evo.entries_raw", "evo_entries", "20260109T203707Z"),
+            run("core.evo_entries", "evo_entries", "20260109T203707Z"),
+            run("core.evo_members", "evo_members", "20260109T203707Z"),
+        ];
+        let e = refusal(&runs).to_string();
+        assert!(
+            e.contains("2 run(s)")
+                && e.contains("evo_entries run 20260109T203707Z")
+                && e.contains("evo_members run 20260109T203707Z")
+                && e.contains("3 target(s)")
+                && e.contains("--allow-simulated")
+                && e.contains("nothing was loaded"),
+            "{e}"
+        );
+        assert_eq!(e.matches("evo_entries run").count(), 1, "{e}");
+    }
+
+    #[test]
+    fn a_long_list_is_cut_short() {
+        let runs: Vec<SimulatedRun> = (0..20)
+            .map(|i| run("core.evo_entries", "evo_entries", &format!("2026010{i:02}")))
+            .collect();
+        let e = refusal(&runs).to_string();
+        assert!(e.contains("20 run(s)") && e.contains("and 12 more"), "{e}");
+    }
+}
