@@ -17,7 +17,7 @@ use skyfit_extract::RunSummary;
 use skyfit_lake::{EntityKey, LakeStore};
 use skyfit_test_utils::TestDb;
 
-use crate::support::{skyfit, text};
+use crate::support::{Rng, kill_seed, skyfit, text};
 
 const SEED: u64 = 11;
 const SINCE: &str = "2024-01-01";
@@ -125,20 +125,6 @@ async fn watermark(dir: &Path) -> Option<chrono::DateTime<chrono::Utc>> {
     wm.and_then(|w| w.last_successful_until)
 }
 
-/// splitmix64: the kill moments, reproducible from the printed seed.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_then_resume_repeatedly_gives_the_uninterrupted_bronze() {
     let started = Instant::now();
@@ -178,15 +164,7 @@ async fn kill_9_then_resume_repeatedly_gives_the_uninterrupted_bronze() {
         "the uninterrupted run is the ground truth"
     );
 
-    let seed = std::env::var("SKYFIT_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
-        });
+    let seed = kill_seed();
     println!("uninterrupted run: {duration:?}; kill seed {seed} (SKYFIT_KILL_SEED to replay)");
     let mut rng = Rng(seed);
     let mut kills = 0;

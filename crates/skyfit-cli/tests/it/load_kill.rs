@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use skyfit_test_utils::TestDb;
 use tokio::process::Command;
 
-use crate::support::{skyfit, text};
+use crate::support::{Rng, kill_seed, skyfit, text};
 
 /// The entities loaded: entries (partitioned, merge), members (merge, with two
 /// replace_children tables) and branches (full refresh through a shadow swap).
@@ -25,22 +25,12 @@ const ENTITIES: &str = "entries,members,branches";
 fn load_cmd(dir: &Path, db: &TestDb) -> Command {
     let mut c = Command::from(skyfit(dir));
     c.args(["load", "--sources", "evo", "--entities", ENTITIES])
+        // The lake is the simulator's: a test database takes it when asked.
+        .arg("--allow-simulated")
         .env("DATABASE_URL", db.url())
         .env("RUST_LOG", "warn")
         .kill_on_drop(true);
     c
-}
-
-/// xorshift64*: enough randomness for kill moments without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next_f64(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 /// Every table of stg_evo and core (partitions folded into their parent) → (rows, digest).
@@ -127,16 +117,7 @@ async fn killed_loads_rerun_to_the_same_tables_as_an_uninterrupted_load() {
     assert!(out.status.success(), "{}", text(&out));
     let full = started.elapsed();
 
-    let seed = std::env::var("SKYFIT_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
-                | 1
-        });
+    let seed = kill_seed();
     let mut rng = Rng(seed);
     let killed = TestDb::new().await;
     let kills = kill_loop(dir.path(), &killed, &[], full, &mut rng, 4, 30).await;
@@ -214,7 +195,7 @@ async fn kill_loop(
         if Instant::now() >= deadline {
             break;
         }
-        let at = Duration::from_secs_f64(0.3 + rng.next_f64() * full.as_secs_f64() * 0.8);
+        let at = Duration::from_secs_f64(0.3 + rng.unit() * full.as_secs_f64() * 0.8);
         let mut child = load_cmd(dir, db).args(args).spawn().unwrap();
         match tokio::time::timeout(at, child.wait()).await {
             Ok(status) => {

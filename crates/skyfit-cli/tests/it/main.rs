@@ -9,4 +9,5 @@ mod lakes;
 mod load_kill;
 mod nightly;
 mod query;
+mod run_kill;
 mod support;

@@ -29,3 +29,31 @@ pub fn parts(db: &skyfit_test_utils::TestDb) -> (String, String, String, String)
     let (host, port) = hostport.rsplit_once(':').unwrap();
     (host.into(), port.into(), user.into(), name.into())
 }
+
+/// splitmix64: random kill moments, reproducible from the printed seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A value in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// The kill tests' seed: `SKYFIT_KILL_SEED` to replay a failure, else the clock.
+pub fn kill_seed() -> u64 {
+    std::env::var("SKYFIT_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        })
+}

@@ -1,0 +1,109 @@
+//! `kill -9` anywhere in the nightly job, extraction through load, then plain reruns: the
+//! warehouse ends with exactly the rows of an uninterrupted night.
+//!
+//! The moments are drawn from a seed printed with the number of kills (`SKYFIT_KILL_SEED`
+//! replays them); the loop is bounded in count and time so CI stays fast.
+
+use std::time::{Duration, Instant};
+
+use skyfit_test_utils::TestDb;
+use tokio::process::Command;
+
+use crate::lakes::{LakeKind, TestLake};
+use crate::nightly::table_rows;
+use crate::support::{Rng, kill_seed, skyfit, text};
+
+const KILLS: usize = 5;
+const BUDGET: Duration = Duration::from_secs(60);
+
+fn night(lake: &TestLake, dir: &std::path::Path, db: &TestDb) -> Command {
+    let mut cmd = skyfit(dir);
+    lake.apply(&mut cmd)
+        .args(["run", "--sim-scale", "tiny"])
+        .env("DATABASE_URL", db.url())
+        .env("RUST_LOG", "warn");
+    let mut cmd = Command::from(cmd);
+    cmd.kill_on_drop(true);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_nights_rerun_to_the_rows_of_an_uninterrupted_night() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference_lake = TestLake::start(LakeKind::Local);
+    let reference = TestDb::empty().await;
+    let started = Instant::now();
+    let out = night(&reference_lake, dir.path(), &reference)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let full = started.elapsed();
+
+    let seed = kill_seed();
+    let mut rng = Rng(seed);
+    let lake = TestLake::start(LakeKind::Local);
+    let db = TestDb::empty().await;
+    let deadline = Instant::now() + BUDGET;
+    let mut kills = Vec::new();
+    while kills.len() < KILLS && Instant::now() < deadline {
+        // Anywhere from the first request to the last COPY.
+        let at = full.mul_f64(0.05 + 0.9 * rng.unit());
+        let mut child = night(&lake, dir.path(), &db).spawn().unwrap();
+        match tokio::time::timeout(at, child.wait()).await {
+            Ok(status) => {
+                assert!(
+                    status.unwrap().success(),
+                    "seed {seed}: a night failed before its kill"
+                );
+                break;
+            }
+            Err(_) => {
+                child.start_kill().unwrap();
+                child.wait().await.unwrap();
+                kills.push(at);
+            }
+        }
+    }
+    println!(
+        "kill seed {seed} (SKYFIT_KILL_SEED replays): uninterrupted night {:.1}s, {} kills at {:?}",
+        full.as_secs_f64(),
+        kills.len(),
+        kills
+    );
+    assert!(!kills.is_empty(), "seed {seed}: no night was killed");
+    let out = night(&lake, dir.path(), &db).output().await.unwrap();
+    assert!(out.status.success(), "seed {seed}: {}", text(&out));
+
+    let (want, got) = (table_rows(&reference).await, table_rows(&db).await);
+    assert!(want["core.evo_entries"].len() == 2000);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
+    for (table, w) in &want {
+        let g = &got[table];
+        let missing: Vec<&String> = w.iter().filter(|r| !g.contains(r)).take(2).collect();
+        let extra: Vec<&String> = g.iter().filter(|r| !w.contains(r)).take(2).collect();
+        assert!(
+            w == g,
+            "seed {seed}: {table}: {} rows uninterrupted vs {} after kills; missing {missing:?}; extra {extra:?}",
+            w.len(),
+            g.len()
+        );
+    }
+    // Bad values are quarantined once, however often their load was killed.
+    assert_eq!(
+        quarantined(&db).await,
+        quarantined(&reference).await,
+        "seed {seed}"
+    );
+}
+
+async fn quarantined(db: &TestDb) -> i64 {
+    db.client()
+        .query_one("SELECT count(*) FROM meta.quarantine", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
