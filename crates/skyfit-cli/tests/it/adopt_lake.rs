@@ -223,7 +223,7 @@ async fn what_adoption_could_not_do_stays_in_status() {
     put(
         store.as_ref(),
         &format!("{run}/2024-01-01_part-00001.jsonl.gz"),
-        jsonl_gz(&[entry.clone()], false),
+        jsonl_gz(std::slice::from_ref(&entry), false),
     )
     .await;
     put(
