@@ -516,7 +516,7 @@ async fn load_query(
         strategy: if full {
             "full_refresh".into()
         } else {
-            format!("{:?}", q.strategy).to_lowercase()
+            q.strategy.as_str().into()
         },
         runs: pending
             .iter()

@@ -17,6 +17,34 @@ pub enum Strategy {
     ReplaceChildren,
 }
 
+impl Strategy {
+    pub const ALL: [Strategy; 3] = [
+        Strategy::Merge,
+        Strategy::FullRefresh,
+        Strategy::ReplaceChildren,
+    ];
+
+    /// The name a query header uses (`-- @strategy: replace_children`), and the one summaries
+    /// and the ledger print, so the two never drift apart.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Merge => "merge",
+            Strategy::FullRefresh => "full_refresh",
+            Strategy::ReplaceChildren => "replace_children",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Strategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A data test declared in the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataTest {
@@ -99,19 +127,15 @@ impl QueryFile {
                 "target" => target = Some(value.to_string()),
                 "key" => key = Some(list(value)),
                 "strategy" => {
-                    strategy = Some(match value.split_whitespace().next().unwrap_or("") {
-                        "merge" => Strategy::Merge,
-                        "full_refresh" => Strategy::FullRefresh,
-                        "replace_children" => Strategy::ReplaceChildren,
-                        other => {
-                            return Err(err(
-                                n,
-                                format!(
-                                    "unknown strategy `{other}` (merge, full_refresh, replace_children)"
-                                ),
-                            ));
-                        }
-                    })
+                    let name = value.split_whitespace().next().unwrap_or("");
+                    strategy = Some(Strategy::parse(name).ok_or_else(|| {
+                        err(
+                            n,
+                            format!(
+                                "unknown strategy `{name}` (merge, full_refresh, replace_children)"
+                            ),
+                        )
+                    })?)
                 }
                 "parent_key" => parent_key = Some(value.trim_matches('"').to_string()),
                 "chunk_by" => chunk_by = Some(value.trim_matches('"').to_string()),
@@ -259,6 +283,17 @@ pub fn load_dir(dir: &Path) -> Result<Vec<QueryFile>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn strategy_names_round_trip() {
+        for s in super::Strategy::ALL {
+            assert_eq!(super::Strategy::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(
+            super::Strategy::ReplaceChildren.to_string(),
+            "replace_children"
+        );
+    }
+
     use super::*;
 
     const SQL: &str = "-- @target: core.evo_entries
