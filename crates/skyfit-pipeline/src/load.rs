@@ -279,7 +279,6 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
     Ok(summary)
 }
 
-/// The parts of every bronze table a query reads; its secondary tables (lookups such as field
 /// The simulated runs the selected targets would read; an error, before any target writes,
 /// unless they are allowed. Lists each primary table's parts once (kept in `parts_cache`); a
 /// table that cannot be listed is left for its target to report.
@@ -316,8 +315,8 @@ async fn simulated_runs(
         .map(|(q, t)| (*q, t.as_str(), parts_cache[t].as_slice()))
         .collect();
     let runs = crate::simulated::pending(client, &targets, opts).await?;
-    if !runs.is_empty() && !opts.allow_simulated {
-        return Err(crate::simulated::refusal(&runs));
+    if let (false, Some(refused)) = (opts.allow_simulated, crate::simulated::refusal(&runs)) {
+        return Err(refused);
     }
     if !runs.is_empty() {
         info!(
@@ -328,6 +327,7 @@ async fn simulated_runs(
     Ok(runs)
 }
 
+/// The parts of every bronze table a query reads; its secondary tables (lookups such as field
 /// definitions) registered whole.
 async fn prepare_tables(
     lake: &LakeStore,

@@ -4,12 +4,13 @@
 //! Invented members and deals must never reach a real warehouse by accident, so before any
 //! target writes, the load works out which simulated runs each selected target would read (its
 //! pending parts, as `load_query` computes them: all of them on a full refresh or a reload)
-//! and, unless [`crate::LoadOptions::allow_simulated`] says otherwise, refuses the whole load,
-//! naming them. A simulated run every target already holds is not refused: loading again
-//! writes nothing of it. When allowed, the runs are reported in
+//! and, unless [`crate::LoadOptions::allow_simulated`] says otherwise, refuses the whole load
+//! when one of them is new to the target, naming them. Parts the target already holds
+//! (`meta.loaded_parts`, same checksum) were let in once on purpose: rewriting them (a full
+//! refresh) brings nothing new and is not refused. What the targets read is reported in
 //! [`crate::LoadSummary::simulated`] so the ledger can mark what they went into.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use skyfit_transform::{QueryFile, Strategy};
 use tokio_postgres::Client;
@@ -26,6 +27,8 @@ pub struct SimulatedRun {
     /// The bronze table, e.g. `evo_entries`.
     pub table: String,
     pub run_id: String,
+    /// Some of the run's parts are not in the target yet (what the refusal is about).
+    pub new: bool,
 }
 
 /// The simulated runs each target would read. `targets` are the selected queries with the
@@ -36,33 +39,40 @@ pub(crate) async fn pending(
     targets: &[(&QueryFile, &str, &[BronzePart])],
     opts: &LoadOptions,
 ) -> Result<Vec<SimulatedRun>> {
-    let mut out = BTreeSet::new();
+    let mut out: BTreeMap<(String, String), SimulatedRun> = BTreeMap::new();
     for (q, table, parts) in targets {
         if !parts.iter().any(|p| p.simulated) {
             continue;
         }
-        let full = opts.full_refresh || q.strategy == Strategy::FullRefresh;
-        let done = if full || opts.reload {
-            Default::default()
-        } else {
-            loaded(client, q).await?
-        };
-        // The same rule as the load's: a part not listed, or listed with another checksum.
+        let full = opts.full_refresh || opts.reload || q.strategy == Strategy::FullRefresh;
+        let done = loaded(client, q).await?;
         for p in parts.iter().filter(|p| p.simulated) {
-            if done.get(&p.path).is_none_or(|sum| sum != &p.sha256) {
-                out.insert(SimulatedRun {
+            // The same rule as the load's: a part not listed, or listed with another checksum.
+            let new = done.get(&p.path).is_none_or(|sum| sum != &p.sha256);
+            if !(new || full) {
+                continue;
+            }
+            let run = out
+                .entry((q.target.clone(), p.run_id.clone()))
+                .or_insert_with(|| SimulatedRun {
                     target: q.target.clone(),
                     table: table.to_string(),
                     run_id: p.run_id.clone(),
+                    new: false,
                 });
-            }
+            run.new |= new;
         }
     }
-    Ok(out.into_iter().collect())
+    Ok(out.into_values().collect())
 }
 
-/// The refusal: every simulated run (table and run id) once, the first few named.
-pub(crate) fn refusal(runs: &[SimulatedRun]) -> Error {
+/// The refusal of the runs new to their targets: each (table, run id) once, the first few
+/// named; `None` when there are none.
+pub(crate) fn refusal(runs: &[SimulatedRun]) -> Option<Error> {
+    let runs: Vec<&SimulatedRun> = runs.iter().filter(|r| r.new).collect();
+    if runs.is_empty() {
+        return None;
+    }
     let distinct: BTreeSet<(&str, &str)> = runs
         .iter()
         .map(|r| (r.table.as_str(), r.run_id.as_str()))
@@ -77,11 +87,11 @@ pub(crate) fn refusal(runs: &[SimulatedRun]) -> Error {
         names.push(format!("and {} more", distinct.len() - SHOWN));
     }
     let targets: BTreeSet<&str> = runs.iter().map(|r| r.target.as_str()).collect();
-    Error::SimulatedRuns {
+    Some(Error::SimulatedRuns {
         runs: distinct.len(),
         names: names.join(", "),
         targets: targets.len(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -93,6 +103,7 @@ mod tests {
             target: target.into(),
             table: table.into(),
             run_id: run_id.into(),
+            new: true,
         }
     }
 
@@ -103,7 +114,7 @@ mod tests {
             run("core.evo_entries", "evo_entries", "20260109T203707Z"),
             run("core.evo_members", "evo_members", "20260109T203707Z"),
         ];
-        let e = refusal(&runs).to_string();
+        let e = refusal(&runs).unwrap().to_string();
         assert!(
             e.contains("2 run(s)")
                 && e.contains("evo_entries run 20260109T203707Z")
@@ -121,7 +132,20 @@ mod tests {
         let runs: Vec<SimulatedRun> = (0..20)
             .map(|i| run("core.evo_entries", "evo_entries", &format!("2026010{i:02}")))
             .collect();
-        let e = refusal(&runs).to_string();
+        let e = refusal(&runs).unwrap().to_string();
         assert!(e.contains("20 run(s)") && e.contains("and 12 more"), "{e}");
+    }
+
+    #[test]
+    fn runs_the_targets_already_hold_are_not_refused() {
+        let mut held = run("core.evo_branches", "evo_branches", "20260109T203707Z");
+        held.new = false;
+        assert!(refusal(&[held.clone()]).is_none());
+        let new = run("core.evo_members", "evo_members", "20260110T203707Z");
+        let e = refusal(&[held, new]).unwrap().to_string();
+        assert!(
+            e.contains("1 run(s)") && e.contains("evo_members run") && !e.contains("evo_branches"),
+            "{e}"
+        );
     }
 }
