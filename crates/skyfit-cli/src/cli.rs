@@ -119,9 +119,19 @@ pub struct RunArgs {
     /// Use the built-in API simulator at this scale (tiny, small, medium, reference) for sources
     /// without credentials. Without it the simulator stands in only on the embedded default
     /// (local lake, local database, scale small); with an Azure lake or a configured database
-    /// a missing credential is an error.
+    /// a missing credential is an error. Its runs are marked simulated in the lake and the
+    /// ledger, and asking for it here also lets this run load them into a configured database.
     #[arg(long, value_name = "SCALE")]
     pub sim_scale: Option<String>,
+    /// Use the built-in API simulator (scale small) for sources without credentials, on
+    /// purpose; the same as --sim-scale small.
+    #[arg(long, conflicts_with = "sim_scale")]
+    pub simulate: bool,
+    /// Load runs the simulator wrote into a configured database (a demo or test database).
+    /// Without it (or --simulate/--sim-scale), simulated runs a target does not hold yet are
+    /// refused, naming them, before anything is written; the embedded default takes them.
+    #[arg(long)]
+    pub allow_simulated: bool,
     /// When another load is running on the database, wait for it to end instead of failing.
     #[arg(long)]
     pub wait: bool,
@@ -149,9 +159,14 @@ pub struct ExtractArgs {
     /// Use the built-in API simulator at this scale (tiny, small, medium, reference) for sources
     /// without credentials. Without it the simulator stands in only on the embedded default
     /// (local lake, local database, scale small); with an Azure lake or a configured database
-    /// a missing credential is an error.
+    /// a missing credential is an error. Its runs are marked simulated in the lake and the
+    /// ledger: `skyfit load` into a configured database refuses them unless --allow-simulated.
     #[arg(long, value_name = "SCALE")]
     pub sim_scale: Option<String>,
+    /// Use the built-in API simulator (scale small) for sources without credentials, on
+    /// purpose; the same as --sim-scale small.
+    #[arg(long, conflicts_with = "sim_scale")]
+    pub simulate: bool,
     /// Print the run summary as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -176,6 +191,11 @@ pub struct LoadArgs {
     /// When another load is running on the database, wait for it to end instead of failing.
     #[arg(long)]
     pub wait: bool,
+    /// Load runs the built-in API simulator wrote into a configured database (a demo or test
+    /// database). Without it, simulated runs a target does not hold yet are refused, naming
+    /// them, before anything is written; the embedded default takes them.
+    #[arg(long)]
+    pub allow_simulated: bool,
 }
 
 #[derive(Debug, Subcommand)]

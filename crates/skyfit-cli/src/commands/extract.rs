@@ -38,7 +38,8 @@ pub async fn run(ctx: &Context, args: ExtractArgs) -> Result<ExitCode> {
         .with_full(args.full)
         .with_resume(args.resume);
     let lake = ctx.lake()?;
-    let resolved = sources::resolve(&ctx.config, &[source], args.sim_scale.as_deref()).await?;
+    let sim_scale = sources::requested_scale(args.simulate, args.sim_scale.as_deref());
+    let resolved = sources::resolve(&ctx.config, &[source], sim_scale).await?;
     let mut options = resolved.options.clone();
     if let Some(n) = args.part_records {
         options.part_limits.max_records = n.max(1);

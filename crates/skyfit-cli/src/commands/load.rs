@@ -20,6 +20,7 @@ pub fn options(ctx: &Context, args: &LoadArgs) -> Result<LoadOptions> {
     opts.full_refresh = args.full_refresh;
     opts.reload = args.reload;
     opts.wait_for_lock = args.wait;
+    opts.allow_simulated = super::sources::allow_simulated_load(&ctx.config, args.allow_simulated);
     opts.session = ctx.session_options();
     Ok(opts)
 }

@@ -9,7 +9,7 @@ use anyhow::Result;
 use skyfit_core::{RunId, Source};
 use skyfit_extract::{ExtractRequest, RunSummary};
 use skyfit_pipeline::LoadSummary;
-use skyfit_warehouse::{RunRecord, RunStatus, finish_run, start_run};
+use skyfit_warehouse::{RunRecord, RunStatus, finish_run, mark_simulated, start_run};
 use tokio_postgres::Client;
 
 use crate::cli::{LoadArgs, RunArgs};
@@ -38,7 +38,8 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     );
 
     // 1. Extract, sources concurrently.
-    let resolved = sources::resolve(&ctx.config, &selected, args.sim_scale.as_deref()).await?;
+    let sim_scale = sources::requested_scale(args.simulate, args.sim_scale.as_deref());
+    let resolved = sources::resolve(&ctx.config, &selected, sim_scale).await?;
     let progress = Progress::default();
     let mut requests = Vec::new();
     for s in &selected {
@@ -58,6 +59,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         skyfit_extract::extract(r, &resolved.config, &resolved.options, &lake, &progress)
     }))
     .await;
+    let simulated = resolved.options.simulated.clone();
     drop(resolved);
     let mut failures = Vec::new();
     for (req, result) in requests.iter().zip(&extractions) {
@@ -80,6 +82,9 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
                     stage: "bronze".into(),
                 };
                 let id = start_run(&client, &rec).await?;
+                if simulated.contains(&req.source) {
+                    mark_simulated(&client, id).await?;
+                }
                 finish_run(
                     &client,
                     id,
@@ -101,6 +106,8 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         full_refresh: args.full_refresh,
         reload: false,
         wait: args.wait,
+        // Asking for the simulator in this run is asking to load what it serves.
+        allow_simulated: args.allow_simulated || sim_scale.is_some(),
     };
     let opts = load::options(ctx, &load_args)?;
     let row = open_load_row(&client, &run_id).await?;
@@ -160,6 +167,9 @@ pub(crate) async fn record_extract(client: &Client, s: &RunSummary) -> Result<()
             stage: "bronze".into(),
         };
         let id = start_run(client, &rec).await?;
+        if e.simulated {
+            mark_simulated(client, id).await?;
+        }
         let status = if e.status == "failed" {
             RunStatus::Failed
         } else {
@@ -208,6 +218,9 @@ pub(crate) async fn record_load(client: &Client, run_id: &RunId, s: &LoadSummary
     };
     for t in s.targets.iter().filter(|t| !t.up_to_date) {
         let id = start_run(client, &record(&t.target)).await?;
+        if s.simulated.iter().any(|r| r.target == t.target) {
+            mark_simulated(client, id).await?;
+        }
         let meta = serde_json::to_value(t)?;
         finish_run(
             client,
@@ -241,12 +254,21 @@ pub(crate) async fn open_load_row(client: &Client, run_id: &RunId) -> Result<i64
     Ok(start_run(client, &rec).await?)
 }
 
-/// SUCCESS with the rows loaded, or FAILED with the error.
+/// SUCCESS with the rows loaded, or FAILED with the error; marked simulated when it loaded
+/// runs of the built-in API simulator.
 pub(crate) async fn close_load_row(
     client: &Client,
     id: i64,
     loaded: &skyfit_pipeline::Result<LoadSummary>,
 ) -> Result<()> {
+    let summary = match loaded {
+        Ok(s) => Some(s),
+        Err(skyfit_pipeline::Error::TargetsFailed { summary }) => Some(&**summary),
+        Err(_) => None,
+    };
+    if summary.is_some_and(|s| !s.simulated.is_empty()) {
+        mark_simulated(client, id).await?;
+    }
     let (status, rows, bad, error) = match loaded {
         Ok(s) => (
             RunStatus::Success,

@@ -2,9 +2,12 @@
 //! source has no credentials (the embedded default of `skyfit run` and `skyfit extract`).
 //!
 //! The simulator never stands in silently for a real deployment: with an Azure lake or a
-//! configured database, a source without credentials is an error unless `--sim-scale` asks
-//! for the simulator explicitly. One missing `EVO_PASSWORD` must not write invented members
-//! into a production lake and warehouse.
+//! configured database, a source without credentials is an error unless `--simulate` or
+//! `--sim-scale` asks for the simulator explicitly. One missing `EVO_PASSWORD` must not write
+//! invented members into a production lake and warehouse.
+//!
+//! Whatever the simulator serves is marked: the runs' manifests say `simulated`, so a later
+//! `skyfit load` into a real database refuses them (see [`allow_simulated_load`]).
 
 use anyhow::Result;
 use skyfit_api_sim::{RunningSim, Scale, SimConfig, Simulator};
@@ -55,7 +58,19 @@ pub fn real_deployment(c: &Config) -> Option<String> {
     None
 }
 
-/// `sim_scale`: the scale the user asked for with `--sim-scale`, `None` when not given.
+/// The simulator's scale the user asked for: `--sim-scale`, or the default with `--simulate`;
+/// `None` when neither was given (the simulator then stands in only on the embedded default).
+pub fn requested_scale(simulate: bool, sim_scale: Option<&str>) -> Option<&str> {
+    sim_scale.or(simulate.then_some(DEFAULT_SIM_SCALE))
+}
+
+/// Whether a load may write runs the simulator produced: on the embedded default (the demo),
+/// or when asked (`--allow-simulated`, or `skyfit run` asking for the simulator itself).
+pub fn allow_simulated_load(c: &Config, asked: bool) -> bool {
+    c.database.is_embedded() || asked
+}
+
+/// `sim_scale`: the scale asked for ([`requested_scale`]), `None` when not asked.
 pub async fn resolve(
     config: &Config,
     sources: &[Source],
@@ -81,11 +96,12 @@ pub async fn resolve(
         anyhow::bail!(
             "no credentials for {} ({}), and this deployment has {real}: refusing to fill it from the built-in simulator. \
              Set the credentials (`skyfit doctor` checks them), limit the run to configured sources with --sources, \
-             or pass --sim-scale SCALE to use the simulator on purpose",
+             or pass --simulate (or --sim-scale SCALE) to use the simulator on purpose",
             names.join(", "),
             missing.join("; ")
         );
     }
+    options.simulated = simulated.clone();
     let sim_scale = sim_scale.unwrap_or(DEFAULT_SIM_SCALE);
     let scale =
         Scale::preset(sim_scale).map_err(|e| anyhow::anyhow!("--sim-scale {sim_scale}: {e}"))?;
@@ -118,7 +134,7 @@ pub async fn resolve(
         }
     }
     eprintln!(
-        "No credentials for {}: using the built-in API simulator (scale {sim_scale}).",
+        "No credentials for {}: using the built-in API simulator (scale {sim_scale}); its runs are marked simulated in the lake and the ledger.",
         names.join(", ")
     );
     Ok(Resolved {

@@ -10,4 +10,5 @@ mod load_kill;
 mod nightly;
 mod query;
 mod run_kill;
+mod simulated;
 mod support;
