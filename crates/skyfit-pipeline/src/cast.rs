@@ -12,6 +12,8 @@ use arrow::compute::{CastOptions, cast_with_options};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 
+use skyfit_load::IssueKind;
+
 use crate::target::TargetColumn;
 
 /// One value that could not be stored.
@@ -61,7 +63,8 @@ fn text_column(batch: &RecordBatch, name: &str, ty: DataType) -> Option<ArrayRef
 }
 
 /// Casts `batch` to `schema` (built by [`plan`]); returns the converted batch and what did
-/// not convert.
+/// not convert, or will be rewritten by the encoder to be storable (a NUL in text, `\u0000`
+/// in JSON: [`skyfit_load::rewritten_rows`]), each with the row's bronze file and line.
 pub fn convert(
     batch: &RecordBatch,
     cols: &[TargetColumn],
@@ -71,33 +74,46 @@ pub fn convert(
     let mut bad = Vec::new();
     let files = text_column(batch, "_source_file", DataType::Utf8);
     let lines = text_column(batch, "_source_line", DataType::Int64);
+    let lineage = |row: usize| {
+        (
+            files.as_ref().and_then(|f| {
+                let f = f.as_string::<i32>();
+                f.is_valid(row).then(|| f.value(row).to_string())
+            }),
+            lines.as_ref().and_then(|l| {
+                let l = l.as_primitive::<arrow::datatypes::Int64Type>();
+                l.is_valid(row).then(|| l.value(row))
+            }),
+        )
+    };
     for c in cols {
         let input = batch.column_by_name(&c.name).ok_or_else(|| {
             arrow::error::ArrowError::SchemaError(format!("column {} vanished", c.name))
         })?;
-        if input.data_type() == &c.arrow {
-            out.push(input.clone());
-            continue;
-        }
-        let converted = match (&c.zone, &c.arrow) {
-            (Some(zone), DataType::Timestamp(_, Some(_)))
-                if matches!(input.data_type(), DataType::Utf8 | DataType::Utf8View) =>
-            {
-                skyfit_transform::udf::parse_in_zone(input.as_ref(), zone)?
+        let converted = if input.data_type() == &c.arrow {
+            input.clone()
+        } else {
+            match (&c.zone, &c.arrow) {
+                (Some(zone), DataType::Timestamp(_, Some(_)))
+                    if matches!(input.data_type(), DataType::Utf8 | DataType::Utf8View) =>
+                {
+                    skyfit_transform::udf::parse_in_zone(input.as_ref(), zone)?
+                }
+                _ => cast_with_options(
+                    input,
+                    &c.arrow,
+                    &CastOptions {
+                        safe: true,
+                        ..Default::default()
+                    },
+                )?,
             }
-            _ => cast_with_options(
-                input,
-                &c.arrow,
-                &CastOptions {
-                    safe: true,
-                    ..Default::default()
-                },
-            )?,
         };
         if converted.null_count() > input.null_count() {
             let fmt = ArrayFormatter::try_new(input.as_ref(), &FormatOptions::default())?;
             for row in 0..input.len() {
                 if input.is_valid(row) && converted.is_null(row) {
+                    let (file, line) = lineage(row);
                     bad.push(Quarantined {
                         column: c.name.clone(),
                         reason: format!(
@@ -106,22 +122,88 @@ pub fn convert(
                             c.pg_type.sql_name()
                         ),
                         raw: fmt.value(row).to_string(),
-                        file: files.as_ref().and_then(|f| {
-                            f.as_string::<i32>()
-                                .is_valid(row)
-                                .then(|| f.as_string::<i32>().value(row).to_string())
-                        }),
-                        line: lines.as_ref().and_then(|l| {
-                            let l = l.as_primitive::<arrow::datatypes::Int64Type>();
-                            l.is_valid(row).then(|| l.value(row))
-                        }),
+                        file,
+                        line,
                     });
                 }
             }
         }
+        rewritten(&converted, c, &lineage, &mut bad);
         out.push(converted);
+        // The query's own TRY_CASTs that made this column NULL (`lift::null_check`).
+        if let Some(check) =
+            batch.column_by_name(&format!("{}{}", crate::lift::CHECK_PREFIX, c.name))
+            && check.null_count() < check.len()
+        {
+            let check = cast_with_options(check, &DataType::Utf8, &CastOptions::default())?;
+            let check = check.as_string::<i32>();
+            for row in (0..check.len()).filter(|&r| check.is_valid(r)) {
+                let (file, line) = lineage(row);
+                bad.push(Quarantined {
+                    column: c.name.clone(),
+                    reason: format!(
+                        "cannot convert to {} (TRY_CAST in the query): stored as NULL",
+                        c.pg_type.sql_name()
+                    ),
+                    raw: check.value(row).to_string(),
+                    file,
+                    line,
+                });
+            }
+        }
     }
     Ok((RecordBatch::try_new(schema.clone(), out)?, bad))
+}
+
+/// Quarantine rows for the values of `array` the encoder will rewrite (one row per value,
+/// every rewrite it needs in the reason); the original value is kept, JSON-escaped for text so
+/// a NUL shows as `\u0000`.
+fn rewritten(
+    array: &ArrayRef,
+    c: &TargetColumn,
+    lineage: &dyn Fn(usize) -> (Option<String>, Option<i64>),
+    bad: &mut Vec<Quarantined>,
+) {
+    let issues = skyfit_load::rewritten_rows(array.as_ref(), c.pg_type);
+    if issues.is_empty() {
+        return;
+    }
+    let Ok(text) = cast_with_options(array, &DataType::Utf8, &CastOptions::default()) else {
+        return;
+    };
+    let text = text.as_string::<i32>();
+    let mut i = 0;
+    while i < issues.len() {
+        let row = issues[i].0;
+        let mut reasons = Vec::new();
+        while i < issues.len() && issues[i].0 == row {
+            reasons.push(match issues[i].1 {
+                IssueKind::TextNul => "NUL character removed",
+                IssueKind::JsonNulEscape => "\\u0000 escape rewritten to \\ufffd",
+                IssueKind::JsonLoneSurrogate => "unpaired surrogate escape rewritten to \\ufffd",
+                IssueKind::OutOfRange => "out of range: stored as NULL",
+            });
+            i += 1;
+        }
+        let value = text.value(row);
+        let raw = if c.pg_type == skyfit_load::PgType::Jsonb {
+            value.to_string()
+        } else {
+            serde_json::to_string(value).unwrap_or_else(|_| value.replace('\0', "\\u0000"))
+        };
+        let (file, line) = lineage(row);
+        bad.push(Quarantined {
+            column: c.name.clone(),
+            reason: format!(
+                "{} ({} cannot hold it)",
+                reasons.join("; "),
+                c.pg_type.sql_name()
+            ),
+            raw,
+            file,
+            line,
+        });
+    }
 }
 
 #[cfg(test)]
@@ -170,5 +252,49 @@ mod tests {
         assert_eq!(bad[0].raw, "x1");
         assert_eq!(bad[0].file.as_deref(), Some("a.jsonl.gz"));
         assert_eq!(bad[0].line, Some(2));
+    }
+
+    #[test]
+    fn values_the_encoder_rewrites_are_reported_with_the_original() {
+        let batch = RecordBatch::try_from_iter(vec![
+            (
+                "name",
+                Arc::new(StringArray::from(vec![Some("Ana\0Paula"), Some("ok")])) as ArrayRef,
+            ),
+            (
+                "raw_data",
+                Arc::new(StringArray::from(vec![r#"{"n":"Ana\u0000Paula"}"#, "{}"])) as ArrayRef,
+            ),
+            (
+                "_source_line",
+                Arc::new(Int64Array::from(vec![7, 8])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let targets = vec![
+            TargetColumn {
+                name: "name".into(),
+                pg_type: PgType::Text,
+                arrow: DataType::Utf8,
+                zone: None,
+            },
+            TargetColumn {
+                name: "raw_data".into(),
+                pg_type: PgType::Jsonb,
+                arrow: DataType::Utf8,
+                zone: None,
+            },
+        ];
+        let (cols, schema) = plan(&batch.schema(), &targets, &HashMap::new());
+        let (_, bad) = convert(&batch, &cols, &schema).unwrap();
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert_eq!(bad[0].raw, r#""Ana\u0000Paula""#);
+        assert!(
+            bad[0].reason.starts_with("NUL character removed"),
+            "{}",
+            bad[0].reason
+        );
+        assert_eq!(bad[1].raw, r#"{"n":"Ana\u0000Paula"}"#);
+        assert_eq!((bad[0].line, bad[1].line), (Some(7), Some(7)));
     }
 }

@@ -14,6 +14,7 @@
 pub mod bronze;
 mod cast;
 pub mod diff;
+mod drift;
 pub mod error;
 mod lift;
 pub mod load;

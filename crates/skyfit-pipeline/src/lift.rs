@@ -29,6 +29,72 @@ fn is_text(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
+/// Prefix of the hidden result columns that carry, for a column computed with `TRY_CAST`s the
+/// loader cannot lift (`COALESCE(TRY_CAST(a AS T), TRY_CAST(b AS T))`), the text that failed
+/// to convert when the column came out NULL (`null_check`). They are never loaded.
+pub const CHECK_PREFIX: &str = "_quarantine_check__";
+
+/// The `TRY_CAST`s whose result is the value of `e` (through `COALESCE`, `CAST` and nested
+/// `TRY_CAST`s), each with the innermost input it parses. A `TRY_CAST` in a condition
+/// (`CASE WHEN TRY_CAST(…)`) or an argument of another function does not decide the value
+/// and is not listed.
+fn value_casts<'e>(e: &'e Expr, out: &mut Vec<(&'e Expr, &'e Expr)>) {
+    match e {
+        Expr::Alias(a) => value_casts(&a.expr, out),
+        Expr::Cast(c) => value_casts(&c.expr, out),
+        Expr::TryCast(tc) => {
+            let mut source = tc.expr.as_ref();
+            loop {
+                match source {
+                    Expr::TryCast(inner) => source = inner.expr.as_ref(),
+                    Expr::Cast(inner) => source = inner.expr.as_ref(),
+                    _ => break,
+                }
+            }
+            out.push((e, source));
+        }
+        Expr::ScalarFunction(f) if f.func.name() == "coalesce" => {
+            for a in &f.args {
+                value_casts(a, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// For a result column computed by `e`: `CASE WHEN e IS NULL THEN <the first non-NULL input
+/// of its value-deciding TRY_CASTs that did not convert> END`, as text, or `None` when `e`
+/// has no such TRY_CAST. A NULL input (absent in the record) is not a failure.
+fn null_check(e: &Expr, schema: &datafusion::common::DFSchema) -> Option<Expr> {
+    use datafusion::logical_expr::{cast, lit, when};
+    let mut casts = Vec::new();
+    value_casts(e, &mut casts);
+    let failed: Vec<Expr> = casts
+        .into_iter()
+        .map(|(tc, source)| {
+            let text = if source.get_type(schema).is_ok_and(|t| is_text(&t)) {
+                source.clone()
+            } else {
+                cast(source.clone(), DataType::Utf8)
+            };
+            when(tc.clone().is_null().and(source.clone().is_not_null()), text)
+                .otherwise(lit(datafusion::common::ScalarValue::Utf8(None)))
+                .ok()
+        })
+        .collect::<Option<_>>()?;
+    if failed.is_empty() {
+        return None;
+    }
+    let first = if failed.len() == 1 {
+        failed.into_iter().next()?
+    } else {
+        datafusion::functions::core::expr_fn::coalesce(failed)
+    };
+    when(e.clone().is_null(), first)
+        .otherwise(lit(datafusion::common::ScalarValue::Utf8(None)))
+        .ok()
+}
+
 /// A query's plan with its parses lifted, and the zone of each lifted timestamp column.
 pub struct Lifted {
     pub df: DataFrame,
@@ -50,6 +116,7 @@ pub fn lift(df: DataFrame) -> Result<Lifted> {
     let input = p.input.schema();
     let text = |e: &Expr| e.get_type(input).is_ok_and(|t| is_text(&t));
     let mut exprs = Vec::with_capacity(p.expr.len() + 2);
+    let mut checks = Vec::new();
     for e in &p.expr {
         let lifted = match e {
             Expr::Alias(a) => match a.expr.as_ref() {
@@ -68,8 +135,15 @@ pub fn lift(df: DataFrame) -> Result<Lifted> {
             .map(|inner| inner.alias_qualified(a.relation.clone(), a.name.clone())),
             _ => None,
         };
+        if lifted.is_none()
+            && let Expr::Alias(a) = e
+            && let Some(check) = null_check(&a.expr, input)
+        {
+            checks.push(check.alias(format!("{CHECK_PREFIX}{}", a.name)));
+        }
         exprs.push(lifted.unwrap_or_else(|| e.clone()));
     }
+    exprs.extend(checks);
     let out = plan.schema();
     for (name, from) in [("_source_file", "_source_file"), ("_source_line", "_line")] {
         if out.has_column_with_unqualified_name(name) {

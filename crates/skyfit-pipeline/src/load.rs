@@ -233,6 +233,7 @@ pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result
             Ok(()) => {
                 load_with_retry(
                     db,
+                    lake,
                     &session,
                     &mut client,
                     q,
@@ -379,6 +380,7 @@ const MAX_ATTEMPTS: u32 = 6;
 #[allow(clippy::too_many_arguments)]
 async fn load_with_retry(
     db: &Database,
+    lake: &LakeStore,
     session: &TransformSession,
     client: &mut Client,
     q: &QueryFile,
@@ -389,7 +391,7 @@ async fn load_with_retry(
     let mut delay = std::time::Duration::from_millis(500);
     let mut attempt = 1;
     loop {
-        match load_query(db, session, client, q, primary, parts, opts).await {
+        match load_query(db, lake, session, client, q, primary, parts, opts).await {
             Ok(mut s) => {
                 s.retries = attempt - 1;
                 return Ok(s);
@@ -488,8 +490,10 @@ pub(crate) async fn loaded(client: &Client, q: &QueryFile) -> Result<HashMap<Str
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn load_query(
     db: &Database,
+    lake: &LakeStore,
     session: &TransformSession,
     client: &mut Client,
     q: &QueryFile,
@@ -578,6 +582,19 @@ async fn load_query(
         Vec::new()
     };
     s.unkeyed = unkeyed.len() as u64;
+    let mut unkeyed = unkeyed;
+    // Values the bronze Parquet read as NULL (wrong JSON type) in the columns this query uses.
+    unkeyed.extend(
+        crate::drift::find(
+            session,
+            lake,
+            &df,
+            primary,
+            &pending,
+            opts.max_bad_values.saturating_add(1),
+        )
+        .await?,
+    );
     let bad: Arc<Mutex<Vec<Quarantined>>> = Arc::new(Mutex::new(unkeyed));
     if let Some(e) = too_many(q, &bad, opts) {
         return Err(e);
