@@ -8,6 +8,7 @@ mod extract_kill;
 mod lakes;
 mod load_kill;
 mod nightly;
+mod quarantine;
 mod query;
 mod run_kill;
 mod simulated;
