@@ -100,7 +100,8 @@ skyfit extract pipedrive deals persons\n  skyfit extract zendesk --full\n  skyfi
         after_help = "Examples:\n  skyfit docs\n  skyfit docs --types query --output /tmp/catalog.md"
     )]
     Docs(DocsArgs),
-    /// Benchmarks: the EVO entries path end to end beside PostgreSQL's own COPY.
+    /// Benchmarks: the EVO entries path end to end beside PostgreSQL's own COPY, and adopting
+    /// the original lake.
     #[command(subcommand)]
     Bench(BenchCommand),
 }
@@ -372,6 +373,33 @@ pub enum BenchCommand {
     #[command(after_help = "Examples:\n  skyfit bench entries --records 1000000\n  \
 skyfit bench entries --records 1000000 --pg-options '-c synchronous_commit=off'")]
     Entries(BenchArgs),
+    /// An EVO entries lake of N records in the original (Python) system's layout, adopted
+    /// (`skyfit lake adopt`) and timed: records/s, wall time and peak RSS. No database needed.
+    #[command(
+        after_help = "Examples:\n  skyfit bench adopt --records 1000000 --repeat 3\n  \
+skyfit bench adopt --records 5000000 --concurrency 1"
+    )]
+    Adopt(AdoptBenchArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AdoptBenchArgs {
+    /// Entries in the original lake (the last N of a 110M-entry history, so each 7-day window
+    /// holds as many as in production).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub records: u64,
+    /// Generator seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The original lake is kept here and reused by later runs with the same parameters.
+    #[arg(long, default_value = "/tmp/skyfit-bench", value_name = "DIR")]
+    pub work_dir: PathBuf,
+    /// Timed adoptions, one after the other (each first removes the previous one's files).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub repeat: usize,
+    /// Parts converted at once (default: one per core, as `skyfit lake adopt`).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
 }
 
 #[derive(Debug, Args, Clone)]

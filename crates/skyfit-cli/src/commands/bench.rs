@@ -1,20 +1,44 @@
-//! `skyfit bench entries`: the EVO entries path end to end against PostgreSQL's own limit.
+//! `skyfit bench entries`: the EVO entries path end to end against PostgreSQL's own limit;
+//! `skyfit bench adopt`: adopting an original-layout EVO entries lake.
 //!
-//! Wiring only: the harness lives in `skyfit_benches::e2e`. The bench creates (and drops) its
-//! own database `skyfit_bench` on the configured server, so it never touches real tables.
+//! Wiring only: the harnesses live in `skyfit_benches::e2e` and `skyfit_benches::adopt`. The
+//! entries bench creates (and drops) its own database `skyfit_bench` on the configured server,
+//! so it never touches real tables; the adopt bench needs no database and only its own lake
+//! under `--work-dir`.
 
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use skyfit_benches::e2e::{EntriesBench, run};
 
-use crate::cli::{BenchArgs, BenchCommand};
+use crate::cli::{AdoptBenchArgs, BenchArgs, BenchCommand};
 use crate::context::Context;
 
 pub async fn run_bench(ctx: &Context, cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
         BenchCommand::Entries(args) => entries(ctx, args).await,
+        BenchCommand::Adopt(args) => adopt(args).await,
     }
+}
+
+async fn adopt(args: AdoptBenchArgs) -> Result<ExitCode> {
+    let bench = skyfit_benches::adopt::AdoptBench {
+        records: args.records,
+        seed: args.seed,
+        work_dir: args.work_dir,
+        repeat: args.repeat,
+        concurrency: args.concurrency,
+    };
+    eprintln!(
+        "Benchmarking the adoption of {} original entries in {} …",
+        bench.records,
+        bench.work_dir.display()
+    );
+    let report = skyfit_benches::adopt::run(&bench)
+        .await
+        .context("the adopt benchmark failed")?;
+    print!("{}", report.render());
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn entries(ctx: &Context, args: BenchArgs) -> Result<ExitCode> {
