@@ -329,13 +329,6 @@ pub enum DbCommand {
     Status,
 }
 
-#[derive(Debug, Args)]
-pub struct StatusArgs {
-    #[arg(long, default_value_t = 20)]
-    pub limit: i64,
-    /// One JSON object per run instead of a table.
-    #[arg(long)]
-    pub json: bool,
 #[derive(Debug, Subcommand)]
 pub enum LakeCommand {
     /// Make the runs the original (Python) system wrote loadable: write the Parquet twin of
@@ -364,6 +357,13 @@ pub struct AdoptArgs {
     pub include_unfinished: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long, default_value_t = 20)]
+    pub limit: i64,
+    /// One JSON object per run instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
