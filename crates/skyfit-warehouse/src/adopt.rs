@@ -20,7 +20,7 @@ use tracing::info;
 
 use crate::catalog::{self, Column, SCHEMAS, Table, ident};
 use crate::error::{Error, Result};
-use crate::migrate::{BOOTSTRAP, Migration, migrations};
+use crate::migrate::{BOOTSTRAP, apply_one, migrations};
 
 /// One change the adoption makes, with the statements that make it.
 #[derive(Debug, Clone)]
@@ -707,23 +707,6 @@ pub(crate) async fn apply(tx: &mut Transaction<'_>) -> Result<Plan> {
         .await?;
     }
     Ok(plan)
-}
-
-async fn apply_one(tx: &Transaction<'_>, m: &Migration) -> Result<()> {
-    tx.batch_execute(m.sql)
-        .await
-        .map_err(|source| Error::Migration {
-            name: m.name.into(),
-            source,
-        })?;
-    tx.execute(
-        "INSERT INTO meta.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-        &[&m.version, &m.name, &m.checksum()],
-    )
-    .await
-    .map_err(Error::pg("recording a migration"))?;
-    info!(migration = m.name, "Applied migration.");
-    Ok(())
 }
 
 #[cfg(test)]

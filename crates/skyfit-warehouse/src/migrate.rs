@@ -8,7 +8,7 @@
 //! adopts it, after [`plan`] (`skyfit db migrate --plan`) has shown how. See `adopt`.
 
 use sha2::{Digest, Sha256};
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Transaction};
 use tracing::info;
 
 use crate::adopt::{self, Plan};
@@ -146,23 +146,11 @@ async fn apply_pending(client: &mut Client) -> Result<Vec<String>> {
             .transaction()
             .await
             .map_err(Error::pg("starting a migration"))?;
-        tx.batch_execute(m.sql)
-            .await
-            .map_err(|source| Error::Migration {
-                name: m.name.into(),
-                source,
-            })?;
-        tx.execute(
-            "INSERT INTO meta.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-            &[&m.version, &m.name, &m.checksum()],
-        )
-        .await
-        .map_err(Error::pg("recording a migration"))?;
+        apply_one(&tx, &m).await?;
         tx.commit().await.map_err(|source| Error::Migration {
             name: m.name.into(),
             source,
         })?;
-        info!(migration = m.name, "Applied migration.");
         names.push(m.name.to_string());
     }
     Ok(names)
@@ -266,6 +254,24 @@ pub async fn status(client: &Client) -> Result<Vec<(Migration, MigrationState)>>
             (m, state)
         })
         .collect())
+}
+
+/// Runs one migration and records it in the ledger, inside the caller's transaction.
+pub(crate) async fn apply_one(tx: &Transaction<'_>, m: &Migration) -> Result<()> {
+    tx.batch_execute(m.sql)
+        .await
+        .map_err(|source| Error::Migration {
+            name: m.name.into(),
+            source,
+        })?;
+    tx.execute(
+        "INSERT INTO meta.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+        &[&m.version, &m.name, &m.checksum()],
+    )
+    .await
+    .map_err(Error::pg("recording a migration"))?;
+    info!(migration = m.name, "Applied migration.");
+    Ok(())
 }
 
 #[cfg(test)]
