@@ -12,7 +12,7 @@ use skyfit_test_utils::TestDb;
 use skyfit_test_utils::original::jsonl_gz;
 
 use crate::lakes::{LakeKind, TestLake, on_every_lake};
-use crate::nightly::table_rows;
+use crate::nightly::{assert_same_tables, table_rows};
 use crate::support::{skyfit, text};
 
 async fn put(store: &dyn ObjectStore, path: &str, bytes: Bytes) {
@@ -184,21 +184,7 @@ async fn an_adopted_lake_loads_the_same_rows_as_a_native_one(kind: LakeKind) {
     let want = table_rows(&native_db).await;
     let got = table_rows(&db).await;
     assert!(want.values().map(Vec::len).sum::<usize>() > 0);
-    assert_eq!(
-        want.keys().collect::<Vec<_>>(),
-        got.keys().collect::<Vec<_>>()
-    );
-    for (table, w) in &want {
-        let g = &got[table];
-        let missing: Vec<&String> = w.iter().filter(|r| !g.contains(r)).take(2).collect();
-        let extra: Vec<&String> = g.iter().filter(|r| !w.contains(r)).take(2).collect();
-        assert!(
-            w == g,
-            "{table}: {} native vs {} adopted rows; missing: {missing:?}; extra: {extra:?}",
-            w.len(),
-            g.len()
-        );
-    }
+    assert_same_tables(&want, &got, "SkyFit's extraction", "the adopted lake");
     // Not one original byte changed.
     assert_eq!(originals(&original.store()).await, before);
 

@@ -185,6 +185,31 @@ pub(crate) async fn table_rows(db: &TestDb) -> std::collections::BTreeMap<String
     out
 }
 
+/// Asserts that two [`table_rows`] results hold the same tables with the same rows, naming a
+/// differing table with its counts and a few rows found on one side only.
+pub(crate) fn assert_same_tables(
+    want: &std::collections::BTreeMap<String, Vec<String>>,
+    got: &std::collections::BTreeMap<String, Vec<String>>,
+    want_is: &str,
+    got_is: &str,
+) {
+    assert_eq!(
+        want.keys().collect::<Vec<_>>(),
+        got.keys().collect::<Vec<_>>()
+    );
+    for (table, w) in want {
+        let g = &got[table];
+        let only_want: Vec<&String> = w.iter().filter(|r| !g.contains(r)).take(2).collect();
+        let only_got: Vec<&String> = g.iter().filter(|r| !w.contains(r)).take(2).collect();
+        assert!(
+            w == g,
+            "{table}: {} rows from {want_is} vs {} from {got_is}; only in {want_is}: {only_want:?}; only in {got_is}: {only_got:?}",
+            w.len(),
+            g.len()
+        );
+    }
+}
+
 /// The production lake is ADLS: the same night on Azurite loads exactly what it loads from a
 /// local lake, table by table.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,21 +230,7 @@ async fn an_azure_lake_loads_the_same_rows_as_a_local_lake() {
     }
     let (local, azure) = (&all[0], &all[1]);
     assert!(local.values().map(Vec::len).sum::<usize>() > 0);
-    assert_eq!(
-        local.keys().collect::<Vec<_>>(),
-        azure.keys().collect::<Vec<_>>()
-    );
-    for (table, l) in local {
-        let a = &azure[table];
-        let only_local: Vec<&String> = l.iter().filter(|r| !a.contains(r)).take(2).collect();
-        let only_azure: Vec<&String> = a.iter().filter(|r| !l.contains(r)).take(2).collect();
-        assert!(
-            l == a,
-            "{table} differs between the lakes ({} vs {} rows); only local: {only_local:?}; only Azure: {only_azure:?}",
-            l.len(),
-            a.len()
-        );
-    }
+    assert_same_tables(local, azure, "the local lake", "Azure");
 }
 
 /// A missing credential on a real deployment (a configured database here) stops the run

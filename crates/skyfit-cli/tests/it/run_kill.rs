@@ -10,7 +10,7 @@ use skyfit_test_utils::TestDb;
 use tokio::process::Command;
 
 use crate::lakes::{LakeKind, TestLake};
-use crate::nightly::table_rows;
+use crate::nightly::{assert_same_tables, table_rows};
 use crate::support::{Rng, kill_seed, skyfit, text};
 
 const KILLS: usize = 5;
@@ -77,21 +77,8 @@ async fn killed_nights_rerun_to_the_rows_of_an_uninterrupted_night() {
 
     let (want, got) = (table_rows(&reference).await, table_rows(&db).await);
     assert!(want["core.evo_entries"].len() == 2000);
-    assert_eq!(
-        got.keys().collect::<Vec<_>>(),
-        want.keys().collect::<Vec<_>>()
-    );
-    for (table, w) in &want {
-        let g = &got[table];
-        let missing: Vec<&String> = w.iter().filter(|r| !g.contains(r)).take(2).collect();
-        let extra: Vec<&String> = g.iter().filter(|r| !w.contains(r)).take(2).collect();
-        assert!(
-            w == g,
-            "seed {seed}: {table}: {} rows uninterrupted vs {} after kills; missing {missing:?}; extra {extra:?}",
-            w.len(),
-            g.len()
-        );
-    }
+    let after_kills = format!("the killed nights (seed {seed})");
+    assert_same_tables(&want, &got, "the uninterrupted night", &after_kills);
     // Bad values are quarantined once, however often their load was killed.
     assert_eq!(
         quarantined(&db).await,
