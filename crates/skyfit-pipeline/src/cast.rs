@@ -297,4 +297,54 @@ mod tests {
         assert_eq!(bad[1].raw, r#"{"n":"Ana\u0000Paula"}"#);
         assert_eq!((bad[0].line, bad[1].line), (Some(7), Some(7)));
     }
+
+    #[test]
+    fn dates_and_timestamps_postgresql_cannot_hold_are_reported() {
+        use arrow::array::{Date32Array, TimestampMicrosecondArray};
+        // Arrow holds both; PostgreSQL's date and timestamp start at 4714-11-24 BC.
+        let ancient_day = -3_000_000;
+        let ancient_us = -220_000_000_000_000_000;
+        let batch = RecordBatch::try_from_iter(vec![
+            (
+                "born",
+                Arc::new(Date32Array::from(vec![Some(0), Some(ancient_day), None])) as ArrayRef,
+            ),
+            (
+                "seen",
+                Arc::new(
+                    TimestampMicrosecondArray::from(vec![Some(0), None, Some(ancient_us)])
+                        .with_timezone("UTC"),
+                ) as ArrayRef,
+            ),
+            (
+                "_source_line",
+                Arc::new(Int64Array::from(vec![1, 2, 3])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let targets = vec![
+            TargetColumn {
+                name: "born".into(),
+                pg_type: PgType::Date,
+                arrow: DataType::Date32,
+                zone: None,
+            },
+            TargetColumn {
+                name: "seen".into(),
+                pg_type: PgType::Timestamptz,
+                arrow: DataType::Timestamp(
+                    arrow::datatypes::TimeUnit::Microsecond,
+                    Some("UTC".into()),
+                ),
+                zone: None,
+            },
+        ];
+        let (cols, schema) = plan(&batch.schema(), &targets, &HashMap::new());
+        let (_, bad) = convert(&batch, &cols, &schema).unwrap();
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert_eq!((bad[0].column.as_str(), bad[0].line), ("born", Some(2)));
+        assert_eq!((bad[1].column.as_str(), bad[1].line), ("seen", Some(3)));
+        assert!(bad[0].reason.contains("out of range"), "{}", bad[0].reason);
+        assert!(bad[0].raw.contains("6244"), "{}", bad[0].raw);
+    }
 }

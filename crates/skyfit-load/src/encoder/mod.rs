@@ -27,10 +27,9 @@ mod numeric;
 mod plan;
 mod text;
 
-pub use text::rewritten_rows;
-
 use std::ops::Range;
 
+use arrow::array::Array;
 use arrow::datatypes::{DataType, Schema};
 use arrow::record_batch::RecordBatch;
 use bytes::{BufMut, BytesMut};
@@ -265,6 +264,37 @@ impl Tally<'_> {
             bytes,
         }
     }
+}
+
+/// The rows of `array` whose value the encoder will alter when it stores the column as
+/// `pg_type`, each with every kind of alteration (a rewrite, or NULL for a value the type
+/// cannot hold). Empty when nothing changes, or when the pair is not one the encoder takes.
+///
+/// For callers that must account for each altered value with context the encoder does not
+/// have (a quarantine row with the value's source). Text keeps the encoder's fast path (one
+/// `memchr` when no suspicious byte is present); other types run the encoder's own size pass,
+/// so both always agree on what is altered.
+pub fn rewritten_rows(array: &dyn Array, pg_type: PgType) -> Vec<(usize, crate::IssueKind)> {
+    if matches!(pg_type, PgType::Text | PgType::Varchar | PgType::Jsonb) {
+        return text::rewritten_rows(array, pg_type);
+    }
+    let target = PgColumn::new("value", pg_type);
+    if plan::check(&target.name, array.data_type(), pg_type).is_err() {
+        return Vec::new();
+    }
+    let Ok(mut writer) = plan::writer(&target, array, NulPolicy::Strip) else {
+        return Vec::new();
+    };
+    let mut report = EncodeReport::for_columns(std::iter::once(target.name.as_str()));
+    let mut sizes = vec![0usize; array.len()];
+    let mut tally = Tally {
+        report: &mut report,
+        column: 0,
+    };
+    if writer.measure(&mut sizes, &mut tally).is_err() {
+        return Vec::new();
+    }
+    report.issues.into_iter().map(|i| (i.row, i.kind)).collect()
 }
 
 /// One column of one batch, specialised for its Arrow→PostgreSQL pair.

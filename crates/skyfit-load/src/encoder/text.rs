@@ -123,13 +123,9 @@ where
     }
 }
 
-/// The rows of `array` (a string column about to be stored as `pg_type`) whose value the
-/// encoder will rewrite, each with every kind of rewrite it needs. Empty for other types.
-///
-/// For callers that must account for each altered value with context the encoder does not
-/// have (a quarantine row with the value's source). Same rules and the same fast path as the
-/// encoder: a column whose value buffer holds no suspicious byte costs one `memchr`.
-pub fn rewritten_rows(array: &dyn Array, pg_type: PgType) -> Vec<(usize, IssueKind)> {
+/// [`super::rewritten_rows`] for a string column stored as text or JSON: the same rules and the
+/// same fast path as the encoder (a value buffer with no suspicious byte costs one `memchr`).
+pub(crate) fn rewritten_rows(array: &dyn Array, pg_type: PgType) -> Vec<(usize, IssueKind)> {
     if !matches!(pg_type, PgType::Text | PgType::Varchar | PgType::Jsonb) {
         return Vec::new();
     }

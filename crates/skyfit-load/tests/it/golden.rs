@@ -114,6 +114,31 @@ fn narrowing_integer_out_of_range_is_null_and_reported() {
 }
 
 #[test]
+fn rewritten_rows_name_the_cells_the_encoder_nulls() {
+    let narrow = Int64Array::from(vec![Some(7), None, Some(i64::from(i32::MAX) + 1)]);
+    let dates = Date32Array::from(vec![Some(i32::MIN), Some(0), Some(i32::MAX)]);
+    for (array, pg, rows) in [
+        (&narrow as &dyn arrow::array::Array, PgType::Int4, vec![2]),
+        (&narrow, PgType::Int8, vec![]),
+        (&dates, PgType::Date, vec![0, 2]),
+    ] {
+        let b = batch(vec![(
+            "c",
+            Arc::new(arrow::array::make_array(array.to_data())),
+        )]);
+        let (_, report) = encode(&b, &[("c", pg)]);
+        let from_encoder: Vec<_> = report.issues.iter().map(|i| (i.row, i.kind)).collect();
+        let predicted = skyfit_load::rewritten_rows(array, pg);
+        assert_eq!(predicted, from_encoder, "{pg:?}");
+        assert_eq!(
+            predicted.iter().map(|r| r.0).collect::<Vec<_>>(),
+            rows,
+            "{pg:?}"
+        );
+    }
+}
+
+#[test]
 fn floats_and_bool() {
     let b = batch(vec![
         ("f", Arc::new(Float32Array::from(vec![1.5])) as ArrayRef),
