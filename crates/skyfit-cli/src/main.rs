@@ -43,15 +43,19 @@ fn main() -> ExitCode {
 }
 
 /// The error and its causes, each said once: the library errors already print their source
-/// in their own message (`loading X: <cause>`), so anyhow's `{:#}` repeated every cause.
+/// in their own message (`loading X: <cause>`), so anyhow's `{:#}` repeated every cause. A
+/// cause is skipped when its text, or that of a cause below it, is already printed: the error
+/// above it then rendered it in its own words (the warehouse's connect error quotes the
+/// server's message rather than the driver's "db error").
 fn render(error: &anyhow::Error) -> String {
     let mut out = error.to_string();
-    for cause in error.chain().skip(1) {
-        let cause = cause.to_string();
-        if !out.contains(&cause) {
-            out.push_str(": ");
-            out.push_str(&cause);
+    let causes: Vec<String> = error.chain().skip(1).map(|c| c.to_string()).collect();
+    for (i, cause) in causes.iter().enumerate() {
+        if causes[i..].iter().any(|c| out.contains(c.as_str())) {
+            continue;
         }
+        out.push_str(": ");
+        out.push_str(cause);
     }
     out
 }
@@ -85,5 +89,53 @@ mod tests {
             "load failed: loading core.x: disk full: disk full"
         );
         assert_eq!(super::render(&e), "load failed: loading core.x: disk full");
+    }
+
+    /// An error that quotes its cause's cause in its own words (as the warehouse's connect
+    /// error quotes the server's message instead of the driver's "db error").
+    #[derive(Debug)]
+    struct Quoting {
+        source: Generic,
+    }
+
+    #[derive(Debug)]
+    struct Generic {
+        source: std::io::Error,
+    }
+
+    impl std::fmt::Display for Quoting {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "cannot connect: {}", self.source.source)
+        }
+    }
+
+    impl std::fmt::Display for Generic {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("db error")
+        }
+    }
+
+    impl std::error::Error for Quoting {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.source)
+        }
+    }
+
+    impl std::error::Error for Generic {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.source)
+        }
+    }
+
+    #[test]
+    fn a_cause_quoted_further_up_is_not_repeated() {
+        let io = std::io::Error::other("password authentication failed");
+        let e = anyhow::Error::new(Quoting {
+            source: Generic { source: io },
+        });
+        assert_eq!(
+            super::render(&e),
+            "cannot connect: password authentication failed"
+        );
     }
 }

@@ -228,6 +228,7 @@ pub enum ConfigError {
     #[error("cannot read config file {path}: {error}")]
     Read {
         path: PathBuf,
+        #[source]
         error: std::io::Error,
     },
     #[error("invalid configuration:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]

@@ -4,10 +4,14 @@
 //! window and page (offset or cursor), so a failed run says exactly where it stopped. No
 //! variant ever carries a credential: URLs are kept as paths with their query string, and
 //! credentials are named by the environment variable that holds them.
+//!
+//! [`Classify`]: the retry hint says whether rerunning (with `--resume`) unchanged may
+//! succeed. The HTTP client's own retries (429, 5xx, resets) happen before an error is made;
+//! a page that still failed after them ([`Error::PageFailed`]) is transient for the *run*.
 
 use std::fmt;
 
-use skyfit_core::Source;
+use skyfit_core::{Classify, ErrorDomain, Retry, Source};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -63,17 +67,6 @@ impl fmt::Display for Location {
         }
         Ok(())
     }
-}
-
-/// Who is to blame and whether trying again can help.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
-    /// Wrong input or configuration: fix it, then rerun.
-    User,
-    /// The API or the lake misbehaved; a later rerun (with `--resume`) may succeed.
-    External,
-    /// A bug in this crate.
-    Internal,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,28 +146,6 @@ impl Error {
         }
     }
 
-    pub fn class(&self) -> ErrorClass {
-        match self {
-            Error::Auth { .. } | Error::Config { .. } | Error::Resume { .. } => ErrorClass::User,
-            Error::PageFailed { .. }
-            | Error::Http { .. }
-            | Error::InvalidResponse { .. }
-            | Error::BudgetExhausted { .. }
-            | Error::Lake { .. }
-            | Error::Client(_) => ErrorClass::External,
-            Error::Task { .. } => ErrorClass::Internal,
-        }
-    }
-
-    /// Whether rerunning (with `--resume`) without changing anything may succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::PageFailed { .. } | Error::BudgetExhausted { .. } | Error::Task { .. } => true,
-            Error::Lake { source, .. } => source.is_retryable(),
-            _ => false,
-        }
-    }
-
     /// Where the error happened, when it concerns one entity.
     pub fn location(&self) -> Option<&Location> {
         match self {
@@ -187,6 +158,36 @@ impl Error {
             | Error::Resume { at, .. }
             | Error::Task { at, .. } => Some(at),
             Error::Config { .. } | Error::Client(_) => None,
+        }
+    }
+}
+
+impl Classify for Error {
+    fn domain(&self) -> ErrorDomain {
+        match self {
+            Error::Auth { .. } | Error::Config { .. } | Error::Resume { .. } => ErrorDomain::User,
+            Error::PageFailed { .. }
+            | Error::Http { .. }
+            | Error::InvalidResponse { .. }
+            | Error::BudgetExhausted { .. }
+            | Error::Lake { .. }
+            | Error::Client(_) => ErrorDomain::External,
+            Error::Task { .. } => ErrorDomain::Internal,
+        }
+    }
+
+    fn retry(&self) -> Retry {
+        match self {
+            Error::PageFailed { .. } | Error::BudgetExhausted { .. } | Error::Task { .. } => {
+                Retry::Transient
+            }
+            Error::Lake { source, .. } => source.retry(),
+            Error::Auth { .. }
+            | Error::Http { .. }
+            | Error::InvalidResponse { .. }
+            | Error::Config { .. }
+            | Error::Resume { .. }
+            | Error::Client(_) => Retry::Permanent,
         }
     }
 }
@@ -210,6 +211,69 @@ mod tests {
             s.contains("evo entity `entries` window `2024-01-01..2024-01-08` page `skip=2000`"),
             "{s}"
         );
-        assert!(e.is_retryable());
+        assert_eq!(e.retry(), Retry::Transient);
+        assert_eq!(e.domain(), ErrorDomain::External);
+    }
+
+    fn at() -> Location {
+        Location::new(Source::Pipedrive, Some("comercial"), "deals")
+    }
+
+    #[test]
+    fn what_a_rerun_can_fix_is_transient() {
+        let budget = Error::BudgetExhausted {
+            at: at(),
+            remaining: 10,
+            limit: 10_000,
+        };
+        assert_eq!(budget.retry(), Retry::Transient);
+        let task = Error::Task {
+            at: at(),
+            reason: "cancelled".into(),
+        };
+        assert_eq!(task.retry(), Retry::Transient);
+        assert_eq!(task.domain(), ErrorDomain::Internal);
+    }
+
+    #[test]
+    fn what_needs_a_change_first_is_permanent() {
+        let auth = Error::Auth {
+            at: at(),
+            status: 401,
+            credential: "PIPEDRIVE_TOKEN_COMERCIAL".into(),
+        };
+        assert_eq!(auth.retry(), Retry::Permanent);
+        assert_eq!(auth.domain(), ErrorDomain::User);
+        let http = Error::Http {
+            at: at(),
+            status: 404,
+            path: "/v1/deals".into(),
+            body: "not found".into(),
+        };
+        assert_eq!(http.retry(), Retry::Permanent);
+        let invalid = Error::InvalidResponse {
+            at: at(),
+            reason: "redirect".into(),
+        };
+        assert_eq!(invalid.retry(), Retry::Permanent);
+        assert_eq!(
+            Error::config("evo", "unknown entity").retry(),
+            Retry::Permanent
+        );
+    }
+
+    #[test]
+    fn a_lake_error_keeps_the_lakes_hint_and_source() {
+        let lake = skyfit_lake::Error::RunState {
+            run: "r".into(),
+            reason: "complete".into(),
+        };
+        let e = Error::Lake {
+            at: at(),
+            source: lake,
+        };
+        assert_eq!(e.retry(), Retry::Permanent);
+        let source = std::error::Error::source(&e).expect("the lake error is the source");
+        assert!(source.is::<skyfit_lake::Error>());
     }
 }

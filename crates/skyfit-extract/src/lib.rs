@@ -43,7 +43,7 @@ use serde_json::Value;
 use skyfit_core::{Config, RunId, Source};
 use skyfit_lake::{EntityKey, LakeStore, RunRef, Watermark};
 
-pub use error::{Error, ErrorClass, Location, Result};
+pub use error::{Error, Location, Result};
 pub use http::RetryPolicy;
 pub use options::{EvoOptions, ExtractOptions, PipedriveOptions, ZendeskOptions};
 pub use summary::{

@@ -3,8 +3,13 @@
 //! Every variant names the object path, entity or URL it concerns so a failed run says where
 //! it failed. No variant ever carries a credential: URLs are stored with their query string
 //! removed and Azure builder errors are rendered without the options that produced them.
+//!
+//! [`Classify`] says whose failure it is and whether retrying can help: only storage calls
+//! that failed for a passing reason (not a missing object, a refused credential or an
+//! unsupported call) are [`Retry::Transient`].
 
 use object_store::path::Path;
+use skyfit_core::{Classify, ErrorDomain, Retry};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -113,24 +118,6 @@ impl Error {
         }
     }
 
-    /// Whether retrying the same operation may succeed (storage hiccups), as opposed to
-    /// errors that need a change of input or configuration.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Store { source, .. } => !matches!(
-                source,
-                object_store::Error::NotFound { .. }
-                    | object_store::Error::InvalidPath { .. }
-                    | object_store::Error::NotSupported { .. }
-                    | object_store::Error::NotImplemented { .. }
-                    | object_store::Error::PermissionDenied { .. }
-                    | object_store::Error::Unauthenticated { .. }
-                    | object_store::Error::UnknownConfigurationKey { .. }
-            ),
-            _ => false,
-        }
-    }
-
     /// Whether the object a read asked for does not exist.
     pub fn is_not_found(&self) -> bool {
         matches!(
@@ -140,5 +127,106 @@ impl Error {
                 ..
             }
         )
+    }
+}
+
+/// object_store failures that a retry of the same call will not fix.
+fn store_is_permanent(e: &object_store::Error) -> bool {
+    matches!(
+        e,
+        object_store::Error::NotFound { .. }
+            | object_store::Error::InvalidPath { .. }
+            | object_store::Error::NotSupported { .. }
+            | object_store::Error::NotImplemented { .. }
+            | object_store::Error::PermissionDenied { .. }
+            | object_store::Error::Unauthenticated { .. }
+            | object_store::Error::UnknownConfigurationKey { .. }
+    )
+}
+
+impl Classify for Error {
+    fn domain(&self) -> ErrorDomain {
+        match self {
+            Error::InvalidUrl { .. }
+            | Error::AzureConfig { .. }
+            | Error::InvalidName { .. }
+            | Error::InvalidPath { .. }
+            | Error::RunState { .. } => ErrorDomain::User,
+            Error::Store { source, .. } => match source {
+                object_store::Error::PermissionDenied { .. }
+                | object_store::Error::Unauthenticated { .. }
+                | object_store::Error::UnknownConfigurationKey { .. } => ErrorDomain::User,
+                _ => ErrorDomain::External,
+            },
+            Error::LocalDir { .. }
+            | Error::Adopt { .. }
+            | Error::Json { .. }
+            | Error::Parquet { .. }
+            | Error::Gzip { .. }
+            | Error::Checksum { .. } => ErrorDomain::External,
+            Error::Arrow { .. } | Error::UnknownWindow { .. } => ErrorDomain::Internal,
+        }
+    }
+
+    /// Storage hiccups are transient; everything else needs a change of input or
+    /// configuration first.
+    fn retry(&self) -> Retry {
+        match self {
+            Error::Store { source, .. } => Retry::transient_if(!store_is_permanent(source)),
+            _ => Retry::Permanent,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(source: object_store::Error) -> Error {
+        Error::store("put", &Path::from("bronze/evo/x"), source)
+    }
+
+    #[test]
+    fn storage_hiccups_are_transient() {
+        let e = store(object_store::Error::Generic {
+            store: "MicrosoftAzure",
+            source: "connection reset".into(),
+        });
+        assert_eq!(e.retry(), Retry::Transient);
+        assert_eq!(e.domain(), ErrorDomain::External);
+        // The object_store error stays reachable as the source.
+        assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
+    fn missing_objects_and_refused_credentials_are_permanent() {
+        let missing = store(object_store::Error::NotFound {
+            path: "bronze/evo/x".into(),
+            source: "gone".into(),
+        });
+        assert_eq!(missing.retry(), Retry::Permanent);
+        assert!(missing.is_not_found());
+        let denied = store(object_store::Error::Unauthenticated {
+            path: "bronze/evo/x".into(),
+            source: "bad key".into(),
+        });
+        assert_eq!(denied.retry(), Retry::Permanent);
+        assert_eq!(denied.domain(), ErrorDomain::User);
+    }
+
+    #[test]
+    fn errors_outside_storage_are_permanent() {
+        let e = Error::InvalidUrl {
+            url: "ftp://x".into(),
+            reason: "unsupported scheme".into(),
+        };
+        assert_eq!(e.retry(), Retry::Permanent);
+        assert_eq!(e.domain(), ErrorDomain::User);
+        let e = Error::Checksum {
+            path: "p".into(),
+            expected: "a".into(),
+            actual: "b".into(),
+        };
+        assert_eq!(e.retry(), Retry::Permanent);
     }
 }

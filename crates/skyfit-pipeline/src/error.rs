@@ -107,7 +107,7 @@ impl Error {
     /// Whether a rerun (or a retry) can succeed: dropped connections and failovers.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Postgres { source, .. } => skyfit_warehouse::is_transient_pg(source),
+            Error::Postgres { source, .. } => skyfit_warehouse::pg_retry(source).is_transient(),
             Error::Load { source, .. } => source.is_retryable(),
             _ => false,
         }

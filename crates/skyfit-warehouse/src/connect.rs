@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use skyfit_core::Classify;
 use skyfit_core::config::{DatabaseConfig, SslMode};
 use tokio_postgres::config::{Host, SslMode as PgSslMode};
 use tokio_postgres::{Client, NoTls};
@@ -119,13 +120,9 @@ impl Database {
 
     /// Opens one connection; its driver task runs on the current runtime.
     pub async fn connect(&self) -> Result<Client> {
-        let fail = |e: tokio_postgres::Error| Error::Connect {
+        let fail = |source: tokio_postgres::Error| Error::Connect {
             target: self.target(),
-            error: connect_message(&e),
-            // Bad credentials or a missing database do not fix themselves.
-            transient: !e
-                .code()
-                .is_some_and(|c| c.code().starts_with("28") || c.code() == "3D000"),
+            source,
         };
         match tls::connector(self.sslmode)? {
             None => {
@@ -150,18 +147,6 @@ impl Database {
     }
 }
 
-fn connect_message(e: &tokio_postgres::Error) -> String {
-    // tokio-postgres errors carry the server's message (e.g. "password authentication failed
-    // for user x"), never the password itself.
-    let mut msg = e.to_string();
-    if let Some(db) = e.as_db_error() {
-        msg = format!("{} ({})", db.message(), db.code().code());
-    } else if let Some(src) = std::error::Error::source(e) {
-        msg = format!("{msg}: {src}");
-    }
-    msg
-}
-
 /// Connects, retrying transient failures with exponential backoff for up to `budget`.
 pub async fn connect_with_retry(db: &Database, budget: Duration) -> Result<Client> {
     let start = Instant::now();
@@ -171,7 +156,7 @@ pub async fn connect_with_retry(db: &Database, budget: Duration) -> Result<Clien
         attempts += 1;
         match db.connect().await {
             Ok(c) => return Ok(c),
-            Err(e) if e.is_transient() && start.elapsed() + delay < budget => {
+            Err(e) if e.retry().is_transient() && start.elapsed() + delay < budget => {
                 warn!(target = %db.target(), attempt = attempts, error = %e, "Connecting failed, retrying.");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(30));

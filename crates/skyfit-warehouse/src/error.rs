@@ -1,13 +1,22 @@
+//! The warehouse crate's one error type. Messages never contain connection passwords.
+//!
+//! [`Classify`] says whose failure it is and whether trying again can help; which
+//! PostgreSQL failures are passing is decided in one place, [`pg_retry`].
+
 use std::time::Duration;
+
+use skyfit_core::{Classify, ErrorDomain, Retry};
 
 /// Errors of the warehouse crate. Messages never contain connection passwords.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot connect to PostgreSQL at {target}: {error}")]
+    /// Opening a connection failed; the driver's error is kept as the source (its message
+    /// is the server's, never the password).
+    #[error("cannot connect to PostgreSQL at {target}: {}", connect_message(.source))]
     Connect {
         target: String,
-        error: String,
-        transient: bool,
+        #[source]
+        source: tokio_postgres::Error,
     },
     #[error("PostgreSQL error during {context}: {source}")]
     Postgres {
@@ -73,28 +82,73 @@ impl Error {
     /// The SQLSTATE code when the server answered with an error.
     pub fn sqlstate(&self) -> Option<&str> {
         match self {
-            Error::Postgres { source, .. }
+            Error::Connect { source, .. }
+            | Error::Postgres { source, .. }
             | Error::Migration { source, .. }
             | Error::Adoption { source, .. } => source.code().map(|c| c.code()),
             Error::Exhausted { last, .. } => last.sqlstate(),
             _ => None,
         }
     }
+}
 
-    /// Whether trying again can help: lost connections, failovers (read-only transaction,
-    /// admin shutdown), too many connections.
-    pub fn is_transient(&self) -> bool {
+impl Classify for Error {
+    fn domain(&self) -> ErrorDomain {
         match self {
-            Error::Connect { transient, .. } => *transient,
-            Error::Postgres { source, .. } => is_transient_pg(source),
-            _ => false,
+            Error::Connect { source, .. } if refused_login(source) => ErrorDomain::User,
+            Error::Connect { .. }
+            | Error::Postgres { .. }
+            | Error::Migration { .. }
+            | Error::Adoption { .. }
+            | Error::Local(_) => ErrorDomain::External,
+            Error::MigrationEdited { .. }
+            | Error::OriginalWarehouse
+            | Error::Unrecognised { .. }
+            | Error::Settings(_) => ErrorDomain::User,
+            Error::Exhausted { last, .. } => last.domain(),
         }
+    }
+
+    /// Lost connections, failovers (read-only transaction, admin shutdown) and too many
+    /// connections are transient; a refused login or a missing database is not, and neither
+    /// is a connection that already used up its retries ([`Error::Exhausted`]).
+    fn retry(&self) -> Retry {
+        match self {
+            Error::Connect { source, .. } => Retry::transient_if(!refused_login(source)),
+            Error::Postgres { source, .. } => pg_retry(source),
+            _ => Retry::Permanent,
+        }
+    }
+}
+
+/// Bad credentials (SQLSTATE class 28) or a missing database (3D000): they do not fix
+/// themselves.
+fn refused_login(e: &tokio_postgres::Error) -> bool {
+    e.code()
+        .is_some_and(|c| c.code().starts_with("28") || c.code() == "3D000")
+}
+
+/// The server's message and SQLSTATE when it answered, else the driver's error and its
+/// cause. tokio-postgres errors carry the server's message (e.g. "password authentication
+/// failed for user x"), never the password itself.
+fn connect_message(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        format!("{db} ({})", db.code().code())
+    } else if let Some(src) = std::error::Error::source(e) {
+        format!("{e}: {src}")
+    } else {
+        e.to_string()
     }
 }
 
 /// Transient PostgreSQL failures, as the reference's failover retry recognised them
 /// (`read-only`, `admin shutdown`, `server closed`), by SQLSTATE rather than by message.
-pub fn is_transient_pg(e: &tokio_postgres::Error) -> bool {
+/// (A foreign error type cannot implement [`Classify`] here, hence a function.)
+pub fn pg_retry(e: &tokio_postgres::Error) -> Retry {
+    Retry::transient_if(is_transient_pg(e))
+}
+
+fn is_transient_pg(e: &tokio_postgres::Error) -> bool {
     if e.is_closed() {
         return true;
     }
@@ -112,5 +166,56 @@ pub fn is_transient_pg(e: &tokio_postgres::Error) -> bool {
         ),
         // No SQLSTATE: an I/O error on the socket.
         None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use skyfit_core::config::SslMode;
+
+    use super::*;
+    use crate::Database;
+
+    #[tokio::test]
+    async fn a_refused_connection_is_transient_and_keeps_the_drivers_error() {
+        // Nothing listens on port 1 of the loopback.
+        let db =
+            Database::from_url("postgres://u:secret-pw@127.0.0.1:1/db", SslMode::Disable).unwrap();
+        let e = db.connect().await.unwrap_err();
+        assert!(matches!(e, Error::Connect { .. }), "{e}");
+        assert_eq!(e.retry(), Retry::Transient);
+        assert_eq!(e.domain(), ErrorDomain::External);
+        let source = std::error::Error::source(&e).expect("the driver's error is the source");
+        assert!(source.is::<tokio_postgres::Error>());
+        let msg = e.to_string();
+        assert!(msg.contains("error connecting to server"), "{msg}");
+        assert!(!msg.contains("secret-pw"), "{msg}");
+    }
+
+    #[test]
+    fn what_needs_a_change_first_is_permanent() {
+        let edited = Error::MigrationEdited {
+            name: "0001_init.sql".into(),
+            applied: "a".into(),
+            current: "b".into(),
+        };
+        assert_eq!(edited.retry(), Retry::Permanent);
+        assert_eq!(edited.domain(), ErrorDomain::User);
+        assert_eq!(Error::Settings("x".into()).retry(), Retry::Permanent);
+        assert_eq!(
+            Error::Local("initdb failed".into()).retry(),
+            Retry::Permanent
+        );
+    }
+
+    #[test]
+    fn giving_up_is_permanent_and_keeps_the_last_errors_domain() {
+        let e = Error::Exhausted {
+            attempts: 3,
+            elapsed: Duration::from_secs(2),
+            last: Box::new(Error::Settings("x".into())),
+        };
+        assert_eq!(e.retry(), Retry::Permanent);
+        assert_eq!(e.domain(), ErrorDomain::User);
     }
 }

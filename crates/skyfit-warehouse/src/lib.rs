@@ -17,7 +17,7 @@ pub mod connect;
 pub use adopt::{Plan, Step};
 pub use connect::{Database, connect_with_retry};
 pub use embedded::{LocalServer, ensure_local_server};
-pub use error::{Error, Result, is_transient_pg};
+pub use error::{Error, Result, pg_retry};
 pub use ledger::{
     RunRecord, RunRow, RunStatus, finish_run, mark_simulated, recent_runs, start_run,
 };

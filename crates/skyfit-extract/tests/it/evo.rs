@@ -9,7 +9,7 @@ use skyfit_api_sim::ground_truth::evo_count_str;
 use skyfit_api_sim::{
     ApiFaults, EvoEntity, FaultConfig, PageFault, PageRedirect, RateLimit, RecordFault, Scale,
 };
-use skyfit_core::{Secret, Source};
+use skyfit_core::{Classify, Retry, Secret, Source};
 use skyfit_extract::{CountingProgress, Error, ExtractRequest};
 use skyfit_lake::PartLimits;
 
@@ -568,7 +568,7 @@ async fn a_redirect_to_another_host_fails_the_run() {
     let err = result.expect_err("a redirected page must fail the run");
     let msg = err.to_string();
     assert!(matches!(err, Error::InvalidResponse { .. }), "{msg}");
-    assert!(!err.is_retryable(), "{msg}");
+    assert_eq!(err.retry(), Retry::Permanent, "{msg}");
     assert!(msg.contains("redirect"), "{msg}");
     assert!(msg.contains(&hostile.url()), "names the target host: {msg}");
     assert!(msg.contains("entries"), "{msg}");

@@ -1,4 +1,5 @@
 use skyfit_core::config::SslMode;
+use skyfit_core::{Classify, Retry};
 use skyfit_test_utils::TestDb;
 use skyfit_warehouse::Database;
 
@@ -52,5 +53,7 @@ async fn wrong_password_is_reported_without_the_password() {
     let msg = err.to_string();
     assert!(msg.contains("password authentication failed"), "{msg}");
     assert!(!msg.contains("wrong-pass-42"), "{msg}");
-    assert!(!err.is_transient());
+    assert_eq!(err.retry(), Retry::Permanent);
+    // The driver's error is kept: its SQLSTATE says the login was refused.
+    assert_eq!(err.sqlstate(), Some("28P01"), "{msg}");
 }

@@ -1,0 +1,124 @@
+//! The one vocabulary every crate's `Error` speaks about its failures: who has to act
+//! ([`ErrorDomain`]) and whether trying the same thing again, unchanged, can help ([`Retry`]).
+//!
+//! Each crate implements [`Classify`] for its own `Error`; retry loops and messages ask
+//! `error.retry()` instead of a crate-specific `is_retryable`/`is_transient`. The
+//! classification is a hint about the failure, not a policy: how often and how long to retry
+//! stays with the caller (HTTP pages, connections, loads each have their own budget).
+//!
+//! Errors that wrap another crate's error delegate to it, so a lost PostgreSQL connection
+//! three layers down is still [`Retry::Transient`] at the top.
+
+use std::fmt;
+
+/// Who has to act for the failure to go away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorDomain {
+    /// Wrong input, configuration or credentials: the user fixes them, then reruns.
+    User,
+    /// A system outside SkyFit (an API, the lake's storage, PostgreSQL) failed or refused.
+    External,
+    /// A bug in SkyFit itself.
+    Internal,
+}
+
+/// Whether trying the same operation again, unchanged, can succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Retry {
+    /// A passing failure (a lost connection, a failover, a storage hiccup, a rate limit):
+    /// retry after a back-off, or rerun later (`--resume`).
+    Transient,
+    /// Retrying unchanged fails the same way: something has to change first.
+    Permanent,
+}
+
+impl Retry {
+    /// `Transient` when `transient` holds, else `Permanent`.
+    pub fn transient_if(transient: bool) -> Retry {
+        if transient {
+            Retry::Transient
+        } else {
+            Retry::Permanent
+        }
+    }
+
+    pub fn is_transient(self) -> bool {
+        self == Retry::Transient
+    }
+}
+
+impl fmt::Display for Retry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Retry::Transient => "transient",
+            Retry::Permanent => "permanent",
+        })
+    }
+}
+
+impl fmt::Display for ErrorDomain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorDomain::User => "user",
+            ErrorDomain::External => "external",
+            ErrorDomain::Internal => "internal",
+        })
+    }
+}
+
+/// Implemented by each crate's `Error`: whose failure it is and whether a retry can help.
+pub trait Classify {
+    /// Who has to act.
+    fn domain(&self) -> ErrorDomain;
+    /// Whether retrying the same operation unchanged can succeed.
+    fn retry(&self) -> Retry;
+}
+
+impl<T: Classify + ?Sized> Classify for Box<T> {
+    fn domain(&self) -> ErrorDomain {
+        (**self).domain()
+    }
+
+    fn retry(&self) -> Retry {
+        (**self).retry()
+    }
+}
+
+impl Classify for crate::ConfigError {
+    fn domain(&self) -> ErrorDomain {
+        ErrorDomain::User
+    }
+
+    fn retry(&self) -> Retry {
+        Retry::Permanent
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_if_maps_the_flag() {
+        assert_eq!(Retry::transient_if(true), Retry::Transient);
+        assert_eq!(Retry::transient_if(false), Retry::Permanent);
+        assert!(Retry::Transient.is_transient());
+        assert!(!Retry::Permanent.is_transient());
+    }
+
+    #[test]
+    fn a_bad_configuration_is_the_users_and_permanent() {
+        let e = crate::ConfigError::Invalid(vec!["lake.url: empty".into()]);
+        assert_eq!(e.domain(), ErrorDomain::User);
+        assert_eq!(e.retry(), Retry::Permanent);
+        // Through a box, as errors wrap each other.
+        let boxed: Box<dyn Classify> = Box::new(e);
+        assert_eq!(boxed.retry(), Retry::Permanent);
+    }
+
+    #[test]
+    fn names_print_lowercase() {
+        assert_eq!(Retry::Transient.to_string(), "transient");
+        assert_eq!(ErrorDomain::External.to_string(), "external");
+    }
+}
