@@ -184,6 +184,28 @@ impl Manifest {
         self.status == RunStatus::Complete
     }
 
+    /// Why a complete manifest cannot describe its parts truthfully, if it cannot: a part listed
+    /// twice (read twice, its records would load twice) or parts whose counts do not add up to
+    /// the run's. SkyFit's writers never produce either, so this is a manifest edited or
+    /// corrupted after the run.
+    pub fn inconsistency(&self) -> Option<String> {
+        let mut seen = std::collections::HashSet::new();
+        for p in &self.parts {
+            for path in [&p.path, &p.parquet_path] {
+                if !seen.insert(path.as_str()) {
+                    return Some(format!("the manifest lists part {path} twice"));
+                }
+            }
+        }
+        let sum: u64 = self.parts.iter().map(|p| p.records).sum();
+        (sum != self.records).then(|| {
+            format!(
+                "the manifest's parts hold {sum} records but its total says {}",
+                self.records
+            )
+        })
+    }
+
     pub fn window(&self, id: &str) -> Option<&WindowState> {
         self.windows.iter().find(|w| w.id == id)
     }

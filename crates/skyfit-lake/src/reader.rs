@@ -132,7 +132,18 @@ impl LakeStore {
         let mut scan = RunScan::default();
         for run in self.list_runs(key).await? {
             match self.read_manifest(&run).await? {
-                Some(m) if m.is_complete() => scan.complete.push((run, m)),
+                Some(m) if m.is_complete() => {
+                    if let Some(problem) = m.inconsistency() {
+                        return Err(Error::RunState {
+                            run: run.to_string(),
+                            reason: format!(
+                                "{problem}; it was edited or damaged after the run completed. \
+                                 Restore the manifest, or re-extract the run"
+                            ),
+                        });
+                    }
+                    scan.complete.push((run, m))
+                }
                 Some(m) => {
                     tracing::debug!(run = %run, status = ?m.status, "Skipping run that is not complete.");
                 }

@@ -4,6 +4,7 @@ mod bad_values;
 mod entries;
 mod failover;
 mod lake_faults;
+mod lake_shapes;
 mod partitions;
 mod support;
 mod typed;
