@@ -26,13 +26,13 @@ const UNTIL: &str = "2024-02-25";
 const PART_RECORDS: &str = "3000";
 
 /// ~5,500 entries a week: eight weekly windows of six 1,000-record pages each.
-fn scale() -> Scale {
+pub(crate) fn scale() -> Scale {
     let mut s = Scale::tiny();
     s.evo_entries = 2_000_000;
     s
 }
 
-async fn start_sim() -> RunningSim {
+pub(crate) async fn start_sim() -> RunningSim {
     let faults = FaultConfig {
         // Every response takes a moment, so one extraction lasts a couple of seconds.
         evo: ApiFaults {
@@ -55,7 +55,7 @@ fn lake_dir(dir: &Path) -> std::path::PathBuf {
 }
 
 /// `skyfit extract evo entries` against the simulator, lake in `dir/lake`.
-fn extract(dir: &Path, sim: &RunningSim, extra: &[&str]) -> std::process::Command {
+pub(crate) fn extract(dir: &Path, sim: &RunningSim, extra: &[&str]) -> std::process::Command {
     let creds = sim.credentials();
     let mut c = skyfit(dir);
     c.args([
@@ -71,8 +71,29 @@ fn extract(dir: &Path, sim: &RunningSim, extra: &[&str]) -> std::process::Comman
     c
 }
 
+/// The ground truth of [`extract`]: exactly these records, each once.
+pub(crate) fn truth(sim: &RunningSim) -> BTreeMap<Vec<u8>, u32> {
+    let range = evo_index_range(
+        &scale(),
+        EvoEntity::Entries,
+        parse_query_time(SINCE, false),
+        parse_query_time(UNTIL, true),
+        sim.now(),
+    );
+    let truth: BTreeMap<Vec<u8>, u32> = range
+        .map(|i| {
+            (
+                skyfit_api_sim::evo::entries::record_json(SEED, &scale(), i).into_bytes(),
+                1,
+            )
+        })
+        .collect();
+    assert!(truth.len() > 30_000, "{}", truth.len());
+    truth
+}
+
 /// Runs the command to completion; panics with its output when it fails.
-async fn run_ok(cmd: std::process::Command, what: &str) -> std::process::Output {
+pub(crate) async fn run_ok(cmd: std::process::Command, what: &str) -> std::process::Output {
     let out = tokio::process::Command::from(cmd)
         .output()
         .await
@@ -100,7 +121,7 @@ async fn run_and_kill(cmd: std::process::Command, after: Duration) -> bool {
 }
 
 /// Every record of the entity's complete runs (bytes → copies), and how many complete runs.
-async fn bronze(dir: &Path) -> (BTreeMap<Vec<u8>, u32>, usize) {
+pub(crate) async fn bronze(dir: &Path) -> (BTreeMap<Vec<u8>, u32>, usize) {
     let lake = LakeStore::try_new(lake_dir(dir).to_str().expect("utf-8")).expect("lake");
     let key = EntityKey::try_new(Source::Evo, None, "entries").expect("key");
     let runs = lake.list_complete_runs(&key).await.expect("list runs");
@@ -117,7 +138,7 @@ async fn bronze(dir: &Path) -> (BTreeMap<Vec<u8>, u32>, usize) {
 }
 
 /// The entity's `last_successful_until` as stored in the lake.
-async fn watermark(dir: &Path) -> Option<chrono::DateTime<chrono::Utc>> {
+pub(crate) async fn watermark(dir: &Path) -> Option<chrono::DateTime<chrono::Utc>> {
     let lake = LakeStore::try_new(lake_dir(dir).to_str().expect("utf-8")).expect("lake");
     let key = EntityKey::try_new(Source::Evo, None, "entries").expect("key");
     let wm = lake.get_watermark(&key).await.expect("read watermark");
@@ -130,23 +151,7 @@ async fn kill_9_then_resume_repeatedly_gives_the_uninterrupted_bronze() {
     let started = Instant::now();
     let sim = start_sim().await;
 
-    // The ground truth: exactly these records, each once.
-    let range = evo_index_range(
-        &scale(),
-        EvoEntity::Entries,
-        parse_query_time(SINCE, false),
-        parse_query_time(UNTIL, true),
-        sim.now(),
-    );
-    let truth: BTreeMap<Vec<u8>, u32> = range
-        .map(|i| {
-            (
-                skyfit_api_sim::evo::entries::record_json(SEED, &scale(), i).into_bytes(),
-                1,
-            )
-        })
-        .collect();
-    assert!(truth.len() > 30_000, "{}", truth.len());
+    let truth = truth(&sim);
 
     // An uninterrupted run, timed to place the kills.
     let reference_dir = tempfile::tempdir().expect("temp dir");

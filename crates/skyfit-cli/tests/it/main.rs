@@ -5,6 +5,7 @@ mod adopt_warehouse;
 mod config;
 mod db;
 mod extract_kill;
+mod full_disk;
 mod lakes;
 mod load_kill;
 mod nightly;
