@@ -15,5 +15,16 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --locked --workspace --all-targets -q -- -D warnings
+# The production binary: skyfit-cli without its default features (the simulator, the benches).
+# Only skyfit-cli has features, so this recompiles skyfit-cli alone, not DataFusion.
+echo "==> cargo clippy --no-default-features (the production binary)"
+cargo clippy --locked --workspace --all-targets --no-default-features -q -- -D warnings
+if cargo tree --locked -p skyfit-cli --no-default-features -e normal,build --prefix none |
+    grep -E '^skyfit-(api-sim|benches|test-utils) '; then
+    echo "error: skyfit-cli without default features still links the crates above" >&2
+    exit 1
+fi
 echo "==> cargo test"
 cargo test --locked --workspace --all-targets
+echo "==> cargo test --no-default-features --bin skyfit (the production binary's unit tests)"
+cargo test --locked --workspace --no-default-features --bin skyfit -q

@@ -80,7 +80,8 @@ skyfit extract pipedrive deals persons\n  skyfit extract zendesk --full\n  skyfi
     #[command(subcommand)]
     Query(QueryCommand),
     /// Run the built-in EVO/Pipedrive/Zendesk API simulator.
-    #[command(subcommand)]
+    // Hidden (and an error saying so) in a binary built without the `sim` feature.
+    #[command(subcommand, hide = !cfg!(feature = "sim"))]
     Sim(SimCommand),
     /// Database migrations and their state.
     #[command(subcommand)]
@@ -102,7 +103,8 @@ skyfit extract pipedrive deals persons\n  skyfit extract zendesk --full\n  skyfi
     Docs(DocsArgs),
     /// Benchmarks: the EVO entries path end to end beside PostgreSQL's own COPY, and adopting
     /// the original lake.
-    #[command(subcommand)]
+    // Hidden (and an error saying so) in a binary built without the `bench` feature.
+    #[command(subcommand, hide = !cfg!(feature = "bench"))]
     Bench(BenchCommand),
 }
 
@@ -122,11 +124,11 @@ pub struct RunArgs {
     /// (local lake, local database, scale small); with an Azure lake or a configured database
     /// a missing credential is an error. Its runs are marked simulated in the lake and the
     /// ledger, and asking for it here also lets this run load them into a configured database.
-    #[arg(long, value_name = "SCALE")]
+    #[arg(long, value_name = "SCALE", hide = !cfg!(feature = "sim"))]
     pub sim_scale: Option<String>,
     /// Use the built-in API simulator (scale small) for sources without credentials, on
     /// purpose; the same as --sim-scale small.
-    #[arg(long, conflicts_with = "sim_scale")]
+    #[arg(long, conflicts_with = "sim_scale", hide = !cfg!(feature = "sim"))]
     pub simulate: bool,
     /// Load runs the simulator wrote into a configured database (a demo or test database).
     /// Without it (or --simulate/--sim-scale), simulated runs a target does not hold yet are
@@ -162,11 +164,11 @@ pub struct ExtractArgs {
     /// (local lake, local database, scale small); with an Azure lake or a configured database
     /// a missing credential is an error. Its runs are marked simulated in the lake and the
     /// ledger: `skyfit load` into a configured database refuses them unless --allow-simulated.
-    #[arg(long, value_name = "SCALE")]
+    #[arg(long, value_name = "SCALE", hide = !cfg!(feature = "sim"))]
     pub sim_scale: Option<String>,
     /// Use the built-in API simulator (scale small) for sources without credentials, on
     /// purpose; the same as --sim-scale small.
-    #[arg(long, conflicts_with = "sim_scale")]
+    #[arg(long, conflicts_with = "sim_scale", hide = !cfg!(feature = "sim"))]
     pub simulate: bool,
     /// Print the run summary as JSON on stdout instead of the table.
     #[arg(long)]
@@ -459,5 +461,21 @@ mod tests {
         for sub in Cli::command().get_subcommands() {
             assert!(sub.get_about().is_some(), "{} has no help", sub.get_name());
         }
+    }
+
+    /// A binary without the simulator or the benches keeps their commands (they answer with
+    /// an error naming the missing feature) but does not advertise them.
+    #[test]
+    fn commands_of_features_left_out_are_hidden() {
+        let cli = Cli::command();
+        let hidden = |name: &str| cli.find_subcommand(name).unwrap().is_hide_set();
+        assert_eq!(hidden("sim"), !cfg!(feature = "sim"));
+        assert_eq!(hidden("bench"), !cfg!(feature = "bench"));
+        let run = cli.find_subcommand("run").unwrap();
+        let simulate = run
+            .get_arguments()
+            .find(|a| a.get_id() == "simulate")
+            .unwrap();
+        assert_eq!(simulate.is_hide_set(), !cfg!(feature = "sim"));
     }
 }

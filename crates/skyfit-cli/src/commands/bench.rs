@@ -5,15 +5,24 @@
 //! entries bench creates (and drops) its own database `skyfit_bench` on the configured server,
 //! so it never touches real tables; the adopt bench needs no database and only its own lake
 //! under `--work-dir`.
+//!
+//! The harnesses are the Cargo feature `bench` (on by default); a binary built without it
+//! answers `skyfit bench` with an error saying so.
 
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+#[cfg(feature = "bench")]
+use anyhow::Context as _;
+use anyhow::Result;
+#[cfg(feature = "bench")]
 use skyfit_benches::e2e::{EntriesBench, run};
 
-use crate::cli::{AdoptBenchArgs, BenchArgs, BenchCommand};
+use crate::cli::BenchCommand;
+#[cfg(feature = "bench")]
+use crate::cli::{AdoptBenchArgs, BenchArgs};
 use crate::context::Context;
 
+#[cfg(feature = "bench")]
 pub async fn run_bench(ctx: &Context, cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
         BenchCommand::Entries(args) => entries(ctx, args).await,
@@ -21,6 +30,15 @@ pub async fn run_bench(ctx: &Context, cmd: BenchCommand) -> Result<ExitCode> {
     }
 }
 
+#[cfg(not(feature = "bench"))]
+pub async fn run_bench(_ctx: &Context, _cmd: BenchCommand) -> Result<ExitCode> {
+    anyhow::bail!(
+        "`skyfit bench` is not in this binary: it was built without the benchmark harness \
+         (Cargo feature `bench`). Build with the default features (`scripts/bench.sh` does) to run it"
+    )
+}
+
+#[cfg(feature = "bench")]
 async fn adopt(args: AdoptBenchArgs) -> Result<ExitCode> {
     let bench = skyfit_benches::adopt::AdoptBench {
         records: args.records,
@@ -41,6 +59,7 @@ async fn adopt(args: AdoptBenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[cfg(feature = "bench")]
 async fn entries(ctx: &Context, args: BenchArgs) -> Result<ExitCode> {
     let server = ctx.database().await?;
     let bench = EntriesBench {
@@ -73,4 +92,26 @@ async fn entries(ctx: &Context, args: BenchArgs) -> Result<ExitCode> {
         .context("the entries benchmark failed")?;
     print!("{}", report.render());
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(all(test, not(feature = "bench")))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn without_the_harness_bench_says_so() {
+        let ctx = Context {
+            config: skyfit_core::Config::default(),
+            queries: None,
+        };
+        let cmd = BenchCommand::Adopt(crate::cli::AdoptBenchArgs {
+            records: 10,
+            seed: 42,
+            work_dir: std::env::temp_dir(),
+            repeat: 1,
+            concurrency: None,
+        });
+        let err = super::run_bench(&ctx, cmd).await.unwrap_err().to_string();
+        assert!(err.contains("built without the benchmark harness"), "{err}");
+    }
 }

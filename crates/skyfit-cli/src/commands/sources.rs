@@ -8,19 +8,29 @@
 //!
 //! Whatever the simulator serves is marked: the runs' manifests say `simulated`, so a later
 //! `skyfit load` into a real database refuses them (see [`allow_simulated_load`]).
+//!
+//! The simulator is the Cargo feature `sim` (on by default). A binary built without it has
+//! no simulator to fall back on: a source without credentials, `--simulate` and
+//! `--sim-scale` are errors that say so, never a silent change of plan.
 
 use anyhow::Result;
-use skyfit_api_sim::{RunningSim, Scale, SimConfig, Simulator};
+use skyfit_core::Source;
 use skyfit_core::config::Config;
-use skyfit_core::{Secret, Source};
 use skyfit_extract::ExtractOptions;
+
+/// The running simulator kept alive while extracting (it stops when dropped); a binary
+/// without the simulator never has one.
+#[cfg(feature = "sim")]
+type SimGuard = skyfit_api_sim::RunningSim;
+#[cfg(not(feature = "sim"))]
+type SimGuard = std::convert::Infallible;
 
 /// A config whose sources without credentials point at a simulator started here.
 pub struct Resolved {
     pub config: Config,
     pub options: ExtractOptions,
     /// Kept alive while extracting; stops when dropped.
-    pub _sim: Option<RunningSim>,
+    pub _sim: Option<SimGuard>,
 }
 
 /// The simulator's scale when none is asked for (on the embedded default deployment).
@@ -44,6 +54,7 @@ pub fn has_credentials(c: &Config, s: Source) -> bool {
 }
 
 /// What makes this deployment a real one (an Azure lake, a configured database), if anything.
+#[cfg(feature = "sim")]
 pub fn real_deployment(c: &Config) -> Option<String> {
     let lake = c.lake.url.trim();
     let azure = ["az://", "azure://", "abfs://", "abfss://"]
@@ -76,8 +87,8 @@ pub async fn resolve(
     sources: &[Source],
     sim_scale: Option<&str>,
 ) -> Result<Resolved> {
-    let mut config = config.clone();
-    let mut options = ExtractOptions::default();
+    let config = config.clone();
+    let options = ExtractOptions::default();
     let simulated: Vec<Source> = sources
         .iter()
         .copied()
@@ -90,6 +101,20 @@ pub async fn resolve(
             _sim: None,
         });
     }
+    start_simulator(config, options, &simulated, sim_scale).await
+}
+
+/// Points `simulated` (the sources without credentials) at a simulator started here.
+#[cfg(feature = "sim")]
+async fn start_simulator(
+    mut config: Config,
+    mut options: ExtractOptions,
+    simulated: &[Source],
+    sim_scale: Option<&str>,
+) -> Result<Resolved> {
+    use skyfit_api_sim::{Scale, SimConfig, Simulator};
+    use skyfit_core::Secret;
+
     let names: Vec<&str> = simulated.iter().map(|s| s.as_str()).collect();
     if let (Some(real), None) = (real_deployment(&config), sim_scale) {
         let missing: Vec<&str> = simulated.iter().map(|s| credential_vars(*s)).collect();
@@ -101,13 +126,13 @@ pub async fn resolve(
             missing.join("; ")
         );
     }
-    options.simulated = simulated.clone();
+    options.simulated = simulated.to_vec();
     let sim_scale = sim_scale.unwrap_or(DEFAULT_SIM_SCALE);
     let scale =
         Scale::preset(sim_scale).map_err(|e| anyhow::anyhow!("--sim-scale {sim_scale}: {e}"))?;
     let sim = Simulator::start(SimConfig::new(42, scale), ([127, 0, 0, 1], 0).into()).await?;
     let creds = sim.credentials().clone();
-    for s in &simulated {
+    for s in simulated {
         match s {
             Source::Evo => {
                 config.evo.api_url = sim.evo_url().to_string();
@@ -142,4 +167,73 @@ pub async fn resolve(
         options,
         _sim: Some(sim),
     })
+}
+
+/// A binary built without the simulator: say so, and what to configure instead.
+#[cfg(not(feature = "sim"))]
+async fn start_simulator(
+    _config: Config,
+    _options: ExtractOptions,
+    simulated: &[Source],
+    sim_scale: Option<&str>,
+) -> Result<Resolved> {
+    anyhow::bail!("{}", no_simulator(simulated, sim_scale.is_some()))
+}
+
+/// Why a binary without the simulator cannot run `simulated`; `asked`: `--simulate` or
+/// `--sim-scale` was given.
+#[cfg_attr(feature = "sim", allow(dead_code))]
+fn no_simulator(simulated: &[Source], asked: bool) -> String {
+    let names: Vec<&str> = simulated.iter().map(|s| s.as_str()).collect();
+    let missing: Vec<&str> = simulated.iter().map(|s| credential_vars(*s)).collect();
+    let what = if asked {
+        "--simulate/--sim-scale asks for the built-in API simulator".to_string()
+    } else {
+        format!(
+            "no credentials for {} ({})",
+            names.join(", "),
+            missing.join("; ")
+        )
+    };
+    format!(
+        "{what}, but this skyfit was built without the simulator (Cargo feature `sim`). \
+         Set the credentials of {} (`skyfit doctor` checks them) or limit the run to configured \
+         sources with --sources; for a demo, use a build with the simulator (the default \
+         `cargo build`)",
+        names.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_the_simulator_the_error_names_the_build_and_the_credentials() {
+        let msg = no_simulator(&[Source::Evo, Source::Zendesk], false);
+        assert!(msg.contains("built without the simulator"), "{msg}");
+        assert!(msg.contains("EVO_USERNAME, EVO_PASSWORD"), "{msg}");
+        assert!(msg.contains("ZENDESK_EMAIL"), "{msg}");
+        assert!(msg.contains("--sources"), "{msg}");
+        let msg = no_simulator(&[Source::Pipedrive], true);
+        assert!(msg.starts_with("--simulate/--sim-scale"), "{msg}");
+        assert!(msg.contains("built without the simulator"), "{msg}");
+    }
+
+    /// A binary without the simulator refuses instead of extracting something else.
+    #[cfg(not(feature = "sim"))]
+    #[tokio::test]
+    async fn without_the_simulator_a_source_without_credentials_fails() {
+        let config = Config::default();
+        let err = resolve(&config, &[Source::Evo], None).await.err().unwrap();
+        assert!(
+            err.to_string().contains("built without the simulator"),
+            "{err}"
+        );
+        let err = resolve(&config, &[Source::Evo], Some("tiny"))
+            .await
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("--simulate"), "{err}");
+    }
 }
