@@ -8,6 +8,8 @@
 //!   [`swap`] does a full refresh through a shadow table swapped in atomically;
 //!   [`partition`] does it partition by partition for partitioned tables.
 //!   Their SQL comes from plain functions in [`sql`], testable without a server.
+//! * [`strategy`] puts them, and child replacement, behind one trait, each leaving its rows
+//!   in a transaction the caller records its ledger in before committing.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -45,6 +47,7 @@ pub mod partition;
 mod pg_type;
 mod report;
 pub mod sql;
+pub mod strategy;
 pub mod swap;
 
 pub use copy::{CopyOptions, CopyOutcome, copy_in, copy_in_parallel, copy_in_with};

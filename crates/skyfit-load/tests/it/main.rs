@@ -5,3 +5,4 @@ mod db;
 mod golden;
 mod load;
 mod roundtrip;
+mod strategy;
