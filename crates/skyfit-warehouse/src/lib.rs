@@ -19,7 +19,9 @@ pub use connect::{Database, connect_with_retry};
 pub use embedded::{LocalServer, ensure_local_server};
 pub use error::{Error, Result, pg_retry};
 pub use ledger::{
-    RunRecord, RunRow, RunStatus, finish_run, mark_simulated, recent_runs, start_run,
+    LoadedPart, QuarantineRow, RunOutcome, RunRecord, RunRow, RunStatus, finish_run, loaded_parts,
+    mark_simulated, quarantine, recent_runs, record_parts, record_run, reset_loaded_parts,
+    start_run,
 };
 pub use migrate::{Migration, MigrationState, migrate, migrations, plan, status, upgrade};
 pub use watermarks::{WatermarkRow, upsert_watermark, watermarks};
