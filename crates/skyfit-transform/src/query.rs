@@ -41,7 +41,8 @@ impl Strategy {
 
 impl std::fmt::Display for Strategy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        // `pad`, not `write_str`: summaries print it in aligned columns (`{:<16}`).
+        f.pad(self.as_str())
     }
 }
 
@@ -292,6 +293,7 @@ mod tests {
             super::Strategy::ReplaceChildren.to_string(),
             "replace_children"
         );
+        assert_eq!(format!("{:<8}|", super::Strategy::Merge), "merge   |");
     }
 
     use super::*;
