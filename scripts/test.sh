@@ -28,3 +28,5 @@ echo "==> cargo test"
 cargo test --locked --workspace --all-targets
 echo "==> cargo test --no-default-features --bin skyfit (the production binary's unit tests)"
 cargo test --locked --workspace --no-default-features --bin skyfit -q
+echo "==> deploy/"
+bash deploy/check.sh
