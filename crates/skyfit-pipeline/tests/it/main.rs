@@ -3,6 +3,7 @@
 mod bad_values;
 mod entries;
 mod failover;
+mod golden_queries;
 mod lake_faults;
 mod lake_shapes;
 mod partitions;
