@@ -7,22 +7,7 @@
 -- EVO members: one row per member, latest version. Source: bronze.evo_members (GET /api/v2/members).
 -- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
 -- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'idMember') AS BIGINT) AS member_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.evo_members
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY member_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE member_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-),
+WITH latest AS (SELECT * FROM latest_evo_members),
 arrays AS (
     SELECT member_id, json_get_array(_raw, 'contacts') AS arr FROM latest
 ),

@@ -5,22 +5,8 @@
 -- @test not_null: member_id, raw_data
 -- @test row_count: 1..
 -- EVO members (GET /api/v2/members): the latest version of each record (latest run, then part, then line), as sent.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'idMember') AS BIGINT) AS member_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.evo_members
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY member_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE member_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH src AS (SELECT * FROM evo_members),  -- every record with its key (queries/_shared/evo_members.sql)
+latest AS (SELECT * FROM latest_evo_members)
 SELECT
     member_id,  -- idMember of the record (records without it are not loadable and are skipped)
     _raw AS raw_data,  -- the record exactly as the API sent it (JSON text, stored as JSONB)

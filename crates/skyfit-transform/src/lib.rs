@@ -6,6 +6,8 @@
 //!   (`bronze.evo_entries`, `bronze.pipedrive_deals`, …) over an explicit list of Parquet
 //!   parts — the caller decides which runs count (complete ones, not yet loaded ones) — with
 //!   the JSON functions and SkyFit's UDFs registered.
+//! * [`shared`] puts the relations written once in `queries/_shared/` (each entity's keyed
+//!   records and their latest versions) into the query files that use them.
 //!
 //! Nothing here touches PostgreSQL: loading the results is `skyfit-load`'s job.
 
@@ -15,6 +17,7 @@ pub mod parts;
 pub mod probe;
 pub mod query;
 pub mod session;
+pub mod shared;
 pub mod udf;
 
 pub use datatest::{TestOutcome, run_tests};
@@ -22,4 +25,5 @@ pub use error::{Error, Result};
 pub use parts::{PartFile, PartsTable, verify_parts};
 pub use query::{DataTest, QueryFile, Strategy};
 pub use session::{BronzeTable, SessionOptions, TransformSession};
+pub use shared::SharedRelations;
 pub use udf::ZonedTimestamp;

@@ -100,7 +100,9 @@ impl QueryFile {
             file: path.into(),
             source,
         })?;
-        Self::parse(path, &sql)
+        // Shared relations of `queries/_shared/` the query names become CTEs of its text.
+        let shared = crate::shared::SharedRelations::for_query(path)?;
+        Self::parse(path, &shared.expand(&sql))
     }
 
     pub fn parse(path: &Path, sql: &str) -> Result<Self> {
@@ -271,7 +273,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<QueryFile>> {
                     source,
                 })?
                 .path();
-            if p.is_dir() {
+            if p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n == crate::shared::SHARED_DIR)
+            {
+                // Shared relations, not query files (see `crate::shared`).
+            } else if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "sql") {
                 files.push(p);
