@@ -3,12 +3,55 @@
 //! A bronze table is named `{source}_{entity}` (`evo_entries`, `pipedrive_deals`); for
 //! Pipedrive it spans both accounts, told apart by the `_scope` column.
 
+use std::fmt;
+
 use arrow::datatypes::SchemaRef;
+use datafusion::logical_expr::Expr;
 use skyfit_core::Source;
 use skyfit_lake::{EntityKey, LakeStore, RunRef, declared_schema};
-use skyfit_transform::{BronzeTable, PartFile};
+use skyfit_transform::{BronzeTable, PartFile, TransformSession};
 
 use crate::error::{Error, Result};
+
+/// A bronze table a query reads: `bronze.{source}_{entity}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct BronzeRef {
+    pub source: Source,
+    /// The entity as SQL names it (`deal_fields`; see [`lake_entity`] for the lake's name).
+    pub entity: String,
+}
+
+impl BronzeRef {
+    /// `evo_entries` → evo / `entries`; `None` when the name starts with no known source.
+    pub fn parse(name: &str) -> Option<BronzeRef> {
+        let (source, entity) = parse_table_name(name)?;
+        Some(BronzeRef {
+            source,
+            entity: entity.to_string(),
+        })
+    }
+
+    /// The table's name in schema `bronze` (`evo_entries`).
+    pub fn name(&self) -> String {
+        self.to_string()
+    }
+
+    /// The entity's name in lake paths.
+    pub fn lake_entity(&self) -> String {
+        lake_entity(self.source, &self.entity)
+    }
+
+    /// The table's Arrow schema (declared columns plus lineage).
+    pub fn schema(&self) -> SchemaRef {
+        table_schema(self.source, &self.entity)
+    }
+}
+
+impl fmt::Display for BronzeRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}_{}", self.source, self.entity)
+    }
+}
 
 /// One bronze part as the loader tracks it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,4 +180,35 @@ pub async fn scan_parts(
     }
     parts.sort_by(|a, b| (&a.run_id, &a.path).cmp(&(&b.run_id, &b.path)));
     Ok((parts, unadopted))
+}
+
+/// Registers `bronze.{table}` over `parts` once they are verified to be in the lake, whole.
+pub(crate) async fn register(
+    session: &TransformSession,
+    table: &BronzeRef,
+    parts: &[BronzePart],
+) -> Result<()> {
+    let files: Vec<PartFile> = parts.iter().map(BronzePart::file).collect();
+    session
+        .verify_parts(&files)
+        .await
+        .map_err(|source| Error::Parts {
+            table: format!("bronze.{table}"),
+            source: Box::new(source),
+        })?;
+    register_filtered(session, table, parts, None).await
+}
+
+/// Registers `bronze.{table}` over `parts` as they are, keeping only the rows `filter` keeps
+/// (one pass of a load split into passes).
+pub(crate) async fn register_filtered(
+    session: &TransformSession,
+    table: &BronzeRef,
+    parts: &[BronzePart],
+    filter: Option<Expr>,
+) -> Result<()> {
+    let mut t = bronze_table(&table.name(), table.source, &table.entity, parts);
+    t.filter = filter;
+    session.register_bronze(&t).await?;
+    Ok(())
 }

@@ -22,20 +22,17 @@ use skyfit_lake::{EntityKey, LakeStore, RunRef};
 use skyfit_load::sql::quote_ident;
 use skyfit_transform::TransformSession;
 
-use crate::bronze::{BronzePart, lake_entity, parse_table_name};
+use crate::bronze::{BronzePart, BronzeRef};
 use crate::cast::Quarantined;
 use crate::error::Result;
 
 /// Part path → column → drifted values, from the manifests of the runs of `parts`.
 async fn drift_of(
     lake: &LakeStore,
-    primary: &str,
+    primary: &BronzeRef,
     parts: &[BronzePart],
 ) -> Result<HashMap<String, BTreeMap<String, u64>>> {
     let mut out = HashMap::new();
-    let Some((source, entity)) = parse_table_name(primary) else {
-        return Ok(out);
-    };
     let wanted: HashSet<&str> = parts.iter().map(|p| p.path.as_str()).collect();
     let runs: BTreeSet<(&str, Option<&str>)> = parts
         .iter()
@@ -45,7 +42,7 @@ async fn drift_of(
         let Ok(run_id) = RunId::parse(run) else {
             continue;
         };
-        let key = EntityKey::try_new(source, scope, &lake_entity(source, entity))?;
+        let key = EntityKey::try_new(primary.source, scope, &primary.lake_entity())?;
         let Some(manifest) = lake.read_manifest(&RunRef::new(key, run_id)).await? else {
             continue;
         };
@@ -106,7 +103,7 @@ pub async fn find(
     session: &TransformSession,
     lake: &LakeStore,
     df: &DataFrame,
-    primary: &str,
+    primary: &BronzeRef,
     parts: &[BronzePart],
     limit: u64,
 ) -> Result<Vec<Quarantined>> {
@@ -114,11 +111,8 @@ pub async fn find(
     if drift.is_empty() {
         return Ok(Vec::new());
     }
-    let Some((source, entity)) = parse_table_name(primary) else {
-        return Ok(Vec::new());
-    };
-    let scanned = scanned_columns(df, primary)?;
-    let schema = declared_schema(source, &lake_entity(source, entity));
+    let scanned = scanned_columns(df, &primary.name())?;
+    let schema = declared_schema(primary.source, &primary.lake_entity());
     let mut out = Vec::new();
     for spec in schema.columns() {
         if !scanned.contains(&spec.name) {

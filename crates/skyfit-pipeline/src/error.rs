@@ -50,7 +50,9 @@ pub enum Error {
     Busy { holder: String },
     /// Some targets failed, the others loaded; `summary` says which.
     #[error("{}", failed_targets(summary))]
-    TargetsFailed { summary: Box<crate::LoadSummary> },
+    TargetsFailed {
+        summary: Box<crate::summary::LoadSummary>,
+    },
     #[error(
         "{table}: {runs} run(s) written by the original system are not adopted yet (first: {first}); \
          nothing of {table} was loaded. Run `skyfit lake adopt --sources {of}` and load again"
@@ -63,7 +65,7 @@ pub enum Error {
         of: skyfit_core::Source,
     },
     /// The load would write runs the built-in API simulator produced into a database that
-    /// did not ask for them ([`crate::LoadOptions::allow_simulated`]).
+    /// did not ask for them ([`crate::options::LoadOptions::allow_simulated`]).
     #[error(
         "refusing to load {runs} run(s) written by the built-in API simulator into this database \
          ({targets} target(s) would read them): {names}; nothing was loaded. Simulated records are \
@@ -78,13 +80,16 @@ pub enum Error {
     },
     #[error("reconciliation of {entity} does not add up: {detail}")]
     Reconciliation { entity: String, detail: String },
+    /// The warehouse (a ledger write that is not a plain PostgreSQL error).
+    #[error(transparent)]
+    Warehouse(skyfit_warehouse::Error),
     #[error("DataFusion: {0}")]
     DataFusion(#[from] datafusion::error::DataFusionError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-fn failed_targets(s: &crate::LoadSummary) -> String {
+fn failed_targets(s: &crate::summary::LoadSummary) -> String {
     let list: Vec<String> = s
         .failed
         .iter()
@@ -96,6 +101,18 @@ fn failed_targets(s: &crate::LoadSummary) -> String {
         s.failed.len() + s.targets.len(),
         list.join("; ")
     )
+}
+
+/// A ledger write's PostgreSQL error stays one, so a dropped connection is still retried.
+impl From<skyfit_warehouse::Error> for Error {
+    fn from(e: skyfit_warehouse::Error) -> Error {
+        match e {
+            skyfit_warehouse::Error::Postgres { context, source } => {
+                Error::Postgres { context, source }
+            }
+            other => Error::Warehouse(other),
+        }
+    }
 }
 
 impl Error {

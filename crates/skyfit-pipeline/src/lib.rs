@@ -3,10 +3,13 @@
 //!
 //! * [`bronze`] finds the complete bronze runs of each entity and turns them into the bronze
 //!   tables the transform SQL reads.
+//! * [`target`] analyses each query file once: its target table and stage, the bronze
+//!   tables its plan scans, its key and strategy.
 //! * [`load`] runs every query of `queries/` over the bronze parts its target has not loaded
 //!   yet, converts the results to the target's column types (quarantining what does not
-//!   fit) and writes them by binary COPY, recording the parts in `meta.loaded_parts` in the
-//!   same transaction — so a load killed anywhere and rerun ends with the same rows.
+//!   fit) and writes them by binary COPY, recording the parts in `meta.loaded_parts` (and
+//!   the run in `meta.pipeline_runs`) in the same transaction — so a load killed anywhere
+//!   and rerun ends with the same rows.
 //! * [`lock`] lets one load at a time run on a database.
 //! * [`diff`] compares a query's result with its target table (`skyfit query diff`).
 //! * [`sample`] copies a consistent sample of the lake (`skyfit query sample`).
@@ -19,18 +22,22 @@ pub mod error;
 mod lift;
 pub mod load;
 pub mod lock;
+pub mod options;
 mod passes;
+mod plan;
 pub mod reconcile;
+mod record;
 pub mod sample;
-mod shadow;
 pub mod simulated;
+pub mod summary;
 pub mod target;
 mod unkeyed;
 
 pub use diff::{DiffOptions, DiffReport, diff};
 pub use error::{Error, Result};
-pub use load::{LoadOptions, LoadSummary, TargetFailure, TargetSummary, load, session_for};
+pub use load::{load, session_for};
 pub use lock::LoadLock;
-pub use reconcile::Reconciliation;
+pub use options::LoadOptions;
 pub use sample::{SampleOptions, SampleSummary, sample};
-pub use simulated::SimulatedRun;
+pub use summary::{LoadSummary, Reconciliation, SimulatedRun, TargetFailure, TargetSummary};
+pub use target::{Stage, Target};

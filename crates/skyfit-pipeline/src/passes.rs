@@ -17,41 +17,41 @@
 use datafusion::common::Column;
 use datafusion::dataframe::DataFrame;
 use datafusion::logical_expr::{Expr, lit};
-use skyfit_transform::{QueryFile, TransformSession};
+use skyfit_transform::TransformSession;
 use tracing::{debug, warn};
 
-use crate::bronze::BronzePart;
+use crate::bronze::{BronzePart, register_filtered};
 use crate::error::Result;
-use crate::load::{LoadOptions, register_filtered};
+use crate::options::LoadOptions;
+use crate::target::Target;
 
 /// Histogram bins between the column's min and max: pass sizes come out even to within the
 /// rows of one bin (1/4096 of the value range).
 const BINS: u32 = 4096;
 
 /// The query as one DataFrame per pass (just `df` when the load is small or the query declares
-/// no `@chunk_by`). Leaves `primary` registered with the last pass's filter.
+/// no `@chunk_by`). Leaves the primary table registered with the last pass's filter.
 pub(crate) async fn passes(
     session: &TransformSession,
-    q: &QueryFile,
-    primary: &str,
+    t: &Target,
     pending: &[BronzePart],
     df: DataFrame,
     records: u64,
     opts: &LoadOptions,
 ) -> Result<Vec<DataFrame>> {
     let n = records.div_ceil(opts.chunk_records.max(1));
-    let Some(column) = q.chunk_by.as_deref().filter(|_| n > 1) else {
+    let Some(column) = t.chunk_by.as_deref().filter(|_| n > 1) else {
         return Ok(vec![df]);
     };
-    let bounds = range_bounds(session, primary, column, n).await?;
+    let bounds = range_bounds(session, &t.primary.name(), column, n).await?;
     if bounds.is_empty() {
         return Ok(vec![df]);
     }
-    debug!(target = %q.target, column, ?bounds, "Pass bounds from the column's histogram.");
+    debug!(target = %t.name(), column, ?bounds, "Pass bounds from the column's histogram.");
     let mut out = Vec::with_capacity(bounds.len() + 1);
     for keep in range_filters(column, &bounds) {
-        register_filtered(session, primary, pending, Some(keep)).await?;
-        out.push(crate::lift::lift(session.plan(q).await?)?.df);
+        register_filtered(session, &t.primary, pending, Some(keep)).await?;
+        out.push(crate::lift::lift(session.plan(&t.query).await?)?.df);
     }
     Ok(out)
 }

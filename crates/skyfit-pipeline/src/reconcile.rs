@@ -20,47 +20,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::load::TargetSummary;
-
-/// The record flow of one bronze entity in one load.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Reconciliation {
-    /// Bronze table, e.g. `evo_entries`.
-    pub entity: String,
-    pub bronze_records: u64,
-    pub rejected: u64,
-    /// Older versions of a key and records without a loadable key.
-    pub dropped: u64,
-    /// Of `dropped`: records without a loadable key (quarantined whole).
-    pub unkeyed: u64,
-    pub stg_target: Option<String>,
-    pub stg_rows: Option<u64>,
-    pub core_target: Option<String>,
-    pub core_rows: Option<u64>,
-    /// What does not add up (empty: all good).
-    pub problems: Vec<String>,
-}
-
-impl Reconciliation {
-    /// One line: `evo_entries: 200000 bronze, 0 rejected, 12 dropped (1 without key) → stg 199988 → core 199988`.
-    pub fn render(&self) -> String {
-        let n = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
-        let mut s = format!(
-            "{}: {} bronze, {} rejected, {} dropped ({} without key) → stg {} → core {}",
-            self.entity,
-            self.bronze_records,
-            self.rejected,
-            self.dropped,
-            self.unkeyed,
-            n(self.stg_rows),
-            n(self.core_rows)
-        );
-        if !self.problems.is_empty() {
-            s.push_str(&format!("  MISMATCH: {}", self.problems.join("; ")));
-        }
-        s
-    }
-}
+pub use crate::summary::Reconciliation;
+use crate::summary::TargetSummary;
+use crate::target::Stage;
+use skyfit_transform::Strategy;
 
 /// Checks of one target on its own (read vs manifests, produced vs written).
 pub fn target_problems(t: &TargetSummary) -> Vec<String> {
@@ -80,7 +43,7 @@ pub fn target_problems(t: &TargetSummary) -> Vec<String> {
             t.target, t.rows, t.copied
         ));
     }
-    if t.strategy == "merge" && t.inserted + t.updated != t.rows {
+    if t.strategy == Strategy::Merge && t.inserted + t.updated != t.rows {
         out.push(format!(
             "{}: {} rows merged as {} inserted + {} updated",
             t.target, t.rows, t.inserted, t.updated
@@ -100,10 +63,8 @@ pub fn reconcile(targets: &[TargetSummary]) -> Vec<Reconciliation> {
     }
     let mut out = Vec::new();
     for (entity, ts) in by_entity {
-        let stg = ts.iter().find(|t| t.target.starts_with("stg_"));
-        let core = ts
-            .iter()
-            .find(|t| !t.target.starts_with("stg_") && !t.child);
+        let stg = ts.iter().find(|t| t.stage == Stage::Stg);
+        let core = ts.iter().find(|t| t.stage == Stage::Core && !t.child);
         let first = stg.or(core).or(ts.first());
         let Some(first) = first else { continue };
         let mut r = Reconciliation {
@@ -159,10 +120,11 @@ pub fn reconcile(targets: &[TargetSummary]) -> Vec<Reconciliation> {
 mod tests {
     use super::*;
 
-    fn t(target: &str, rows: u64) -> TargetSummary {
+    fn t(stage: Stage, target: &str, rows: u64) -> TargetSummary {
         TargetSummary {
             target: target.into(),
-            strategy: "merge".into(),
+            stage,
+            strategy: Strategy::Merge,
             bronze_table: "evo_entries".into(),
             parts: 2,
             parts_digest: 7,
@@ -177,7 +139,10 @@ mod tests {
 
     #[test]
     fn flow_adds_up() {
-        let r = reconcile(&[t("stg_evo.entries_raw", 90), t("core.evo_entries", 90)]);
+        let r = reconcile(&[
+            t(Stage::Stg, "stg_evo.entries_raw", 90),
+            t(Stage::Core, "core.evo_entries", 90),
+        ]);
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].dropped, 10);
         assert!(r[0].problems.is_empty(), "{r:?}");
@@ -185,14 +150,17 @@ mod tests {
 
     #[test]
     fn stg_and_core_disagreeing_on_keys_is_a_mismatch() {
-        let r = reconcile(&[t("stg_evo.entries_raw", 90), t("core.evo_entries", 89)]);
+        let r = reconcile(&[
+            t(Stage::Stg, "stg_evo.entries_raw", 90),
+            t(Stage::Core, "core.evo_entries", 89),
+        ]);
         assert_eq!(r[0].problems.len(), 1, "{r:?}");
         assert!(r[0].render().contains("MISMATCH"));
     }
 
     #[test]
     fn lost_rows_and_short_parts_are_mismatches() {
-        let mut s = t("stg_evo.entries_raw", 90);
+        let mut s = t(Stage::Stg, "stg_evo.entries_raw", 90);
         s.copied = 80;
         s.inserted = 80;
         s.read_records = 99;

@@ -4,48 +4,72 @@
 //! Invented members and deals must never reach a real warehouse by accident, so before any
 //! target writes, the load works out which simulated runs each selected target would read (its
 //! pending parts, as `load_query` computes them: all of them on a full refresh or a reload)
-//! and, unless [`crate::LoadOptions::allow_simulated`] says otherwise, refuses the whole load
+//! and, unless [`crate::options::LoadOptions::allow_simulated`] says otherwise, refuses the whole load
 //! when one of them is new to the target, naming them. Parts the target already holds
 //! (`meta.loaded_parts`, same checksum) were let in once on purpose: rewriting them (a full
 //! refresh) brings nothing new and is not refused. What the targets read is reported in
-//! [`crate::LoadSummary::simulated`] so the ledger can mark what they went into.
+//! [`crate::summary::LoadSummary::simulated`] so the ledger can mark what they went into.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use skyfit_transform::{QueryFile, Strategy};
+use skyfit_lake::LakeStore;
+use skyfit_transform::Strategy;
 use tokio_postgres::Client;
+use tracing::info;
 
-use crate::bronze::BronzePart;
+use crate::bronze::{BronzePart, BronzeRef, complete_parts};
 use crate::error::{Error, Result};
-use crate::load::{LoadOptions, loaded};
+use crate::options::LoadOptions;
+pub use crate::summary::SimulatedRun;
+use crate::target::Target;
 
-/// A simulated run a target reads in this load.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub struct SimulatedRun {
-    /// The target table, e.g. `core.evo_entries`.
-    pub target: String,
-    /// The bronze table, e.g. `evo_entries`.
-    pub table: String,
-    pub run_id: String,
-    /// Some of the run's parts are not in the target yet (what the refusal is about).
-    pub new: bool,
+/// The simulated runs the selected `targets` would read; an error, before any target writes,
+/// unless they are allowed. Lists each primary table's parts once (kept in `parts`); a table
+/// that cannot be listed is left for its target to report.
+pub(crate) async fn check(
+    lake: &LakeStore,
+    client: &Client,
+    targets: &[Target],
+    parts: &mut HashMap<BronzeRef, Vec<BronzePart>>,
+    opts: &LoadOptions,
+) -> Result<Vec<SimulatedRun>> {
+    for t in targets {
+        if !parts.contains_key(&t.primary)
+            && let Ok(listed) = complete_parts(lake, t.primary.source, &t.primary.entity).await
+        {
+            parts.insert(t.primary.clone(), listed);
+        }
+    }
+    let listed: Vec<(&Target, &[BronzePart])> = targets
+        .iter()
+        .filter_map(|t| Some((t, parts.get(&t.primary)?.as_slice())))
+        .collect();
+    let runs = pending(client, &listed, opts).await?;
+    if let (false, Some(refused)) = (opts.allow_simulated, refusal(&runs)) {
+        return Err(refused);
+    }
+    if !runs.is_empty() {
+        info!(
+            runs = runs.len(),
+            "Loading runs written by the built-in API simulator."
+        );
+    }
+    Ok(runs)
 }
 
-/// The simulated runs each target would read. `targets` are the selected queries with the
-/// parts of their primary bronze table (a table whose parts could not be listed is left to
-/// the load, which reports it as that target's failure).
-pub(crate) async fn pending(
+/// The simulated runs each target would read, given the parts of its primary bronze table.
+async fn pending(
     client: &Client,
-    targets: &[(&QueryFile, &str, &[BronzePart])],
+    targets: &[(&Target, &[BronzePart])],
     opts: &LoadOptions,
 ) -> Result<Vec<SimulatedRun>> {
     let mut out: BTreeMap<(String, String), SimulatedRun> = BTreeMap::new();
-    for (q, table, parts) in targets {
+    for (t, parts) in targets {
         if !parts.iter().any(|p| p.simulated) {
             continue;
         }
-        let full = opts.full_refresh || opts.reload || q.strategy == Strategy::FullRefresh;
-        let done = loaded(client, q).await?;
+        let full = opts.full_refresh || opts.reload || t.strategy == Strategy::FullRefresh;
+        let done = skyfit_warehouse::loaded_parts(client, t.stage.as_str(), t.name()).await?;
         for p in parts.iter().filter(|p| p.simulated) {
             // The same rule as the load's: a part not listed, or listed with another checksum.
             let new = done.get(&p.path).is_none_or(|sum| sum != &p.sha256);
@@ -53,10 +77,10 @@ pub(crate) async fn pending(
                 continue;
             }
             let run = out
-                .entry((q.target.clone(), p.run_id.clone()))
+                .entry((t.name().to_string(), p.run_id.clone()))
                 .or_insert_with(|| SimulatedRun {
-                    target: q.target.clone(),
-                    table: table.to_string(),
+                    target: t.name().to_string(),
+                    table: t.primary.name(),
                     run_id: p.run_id.clone(),
                     new: false,
                 });

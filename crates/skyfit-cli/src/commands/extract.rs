@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
-use skyfit_core::Source;
+use skyfit_core::{RunId, Source};
 use skyfit_extract::{ExtractRequest, RunSummary};
+use skyfit_warehouse::{RunOutcome, RunRecord, RunStatus};
 use tokio_postgres::Client;
 
 use crate::cli::ExtractArgs;
-use crate::commands::{progress::Progress, run::record_extract, sources};
+use crate::commands::{progress::Progress, sources};
 use crate::context::Context;
 
 /// How long the best-effort ledger write may take before it is given up.
@@ -65,6 +66,64 @@ pub async fn run(ctx: &Context, args: ExtractArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The bronze rows of the run ledger, one per entity (also written by `skyfit run`).
+pub async fn record(client: &Client, s: &RunSummary) -> Result<()> {
+    for e in &s.entities {
+        let rec = RunRecord {
+            source: s.source.to_string(),
+            scope: e.scope.clone(),
+            entity: e.entity.clone(),
+            run_id: s.run_id.to_string(),
+            ingestion_date: s.run_id.ingestion_date().0,
+            stage: "bronze".into(),
+        };
+        let metadata = serde_json::to_value(e)?;
+        let outcome = RunOutcome {
+            status: if e.status == "failed" {
+                RunStatus::Failed
+            } else {
+                RunStatus::Success
+            },
+            records_processed: e.records as i64,
+            records_rejected: e.rejects as i64,
+            error: e.error.as_deref(),
+            metadata: Some(&metadata),
+            simulated: e.simulated,
+        };
+        skyfit_warehouse::record_run(client, &rec, &outcome).await?;
+    }
+    Ok(())
+}
+
+/// The FAILED bronze row of an extraction that failed as a whole (`skyfit run`), for the
+/// entity the error names, else `*`.
+pub async fn record_failure(
+    client: &Client,
+    source: Source,
+    run_id: &RunId,
+    error: &skyfit_extract::Error,
+    simulated: bool,
+) -> Result<()> {
+    let rec = RunRecord {
+        source: source.to_string(),
+        scope: error.location().and_then(|l| l.scope.clone()),
+        entity: error
+            .location()
+            .map(|l| l.entity.clone())
+            .unwrap_or_else(|| "*".into()),
+        run_id: run_id.to_string(),
+        ingestion_date: run_id.ingestion_date().0,
+        stage: "bronze".into(),
+    };
+    let message = error.to_string();
+    let outcome = RunOutcome {
+        simulated,
+        ..RunOutcome::failed(&message)
+    };
+    skyfit_warehouse::record_run(client, &rec, &outcome).await?;
+    Ok(())
+}
+
 /// Upserts the watermark each entity of the run stored in the lake into `meta.watermarks`;
 /// returns how many rows were written. Entities without a watermark (failed) are left alone.
 pub async fn mirror_watermarks(client: &Client, s: &RunSummary) -> skyfit_warehouse::Result<usize> {
@@ -98,7 +157,7 @@ async fn record_best_effort(ctx: &Context, s: &RunSummary) {
         let db = skyfit_warehouse::Database::try_new(&ctx.config.database)?;
         let mut client = skyfit_warehouse::connect_with_retry(&db, Duration::from_secs(5)).await?;
         skyfit_warehouse::migrate(&mut client).await?;
-        record_extract(&client, s).await?;
+        record(&client, s).await?;
         let n = mirror_watermarks(&client, s).await?;
         anyhow::Ok((db.target(), n))
     };

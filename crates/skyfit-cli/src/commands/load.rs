@@ -1,4 +1,5 @@
-//! `skyfit load` and `skyfit transform`: complete bronze runs into stg and core.
+//! `skyfit load` and `skyfit transform`: complete bronze runs into stg and core. The load
+//! writes its own ledger rows (`meta.pipeline_runs`, one `load` row and one per target).
 
 use std::process::ExitCode;
 
@@ -28,22 +29,16 @@ pub fn options(ctx: &Context, args: &LoadArgs) -> Result<LoadOptions> {
 pub async fn run(ctx: &Context, args: LoadArgs, core_only: bool) -> Result<ExitCode> {
     let lake = ctx.lake()?;
     let db = ctx.database().await?;
-    let client = ctx.migrate(&db).await?;
+    // Migrated before the load, which writes its ledger rows in `meta`.
+    drop(ctx.migrate(&db).await?);
     let mut opts = options(ctx, &args)?;
     opts.core_only = core_only;
-    // The ledger: a `load` row for the whole load, then one per target (as `skyfit run`).
-    let run_id = skyfit_core::RunId::now();
-    let row = super::run::open_load_row(&client, &run_id).await?;
-    let loaded = skyfit_pipeline::load(&lake, &db, &opts).await;
-    super::run::close_load_row(&client, row, &loaded).await?;
-    match loaded {
+    match skyfit_pipeline::load(&lake, &db, &opts).await {
         Ok(summary) => {
-            super::run::record_load(&client, &run_id, &summary).await?;
             print_summary(&summary);
             Ok(ExitCode::SUCCESS)
         }
         Err(skyfit_pipeline::Error::TargetsFailed { summary }) => {
-            super::run::record_load(&client, &run_id, &summary).await?;
             print_summary(&summary);
             for f in &summary.failed {
                 eprintln!("error: {} failed: {}", f.target, f.error);

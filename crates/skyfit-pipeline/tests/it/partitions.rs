@@ -71,7 +71,9 @@ async fn full_refresh_replaces_partitions_while_readers_see_complete_tables() {
     for _ in 0..3 {
         let s = load(&lake, db.database(), &opts).await.unwrap();
         assert!(
-            s.targets.iter().all(|t| t.strategy == "full_refresh"),
+            s.targets
+                .iter()
+                .all(|t| t.strategy.as_str() == "full_refresh"),
             "{s:?}"
         );
     }
