@@ -31,8 +31,9 @@ const ITEMS: usize = 10;
 const MESSAGE_CHARS: usize = 300;
 const KEY_CHARS: usize = 64;
 
-/// The shape of the JSON body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The shape of the JSON body (`alerts.format`: `auto`, `slack` or `teams`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WebhookFormat {
     /// Teams for Microsoft hosts (`*.logic.azure.com`, `*.powerautomate.com`,
     /// `*.powerplatform.com`, `*.webhook.office.com`, `outlook.office.com`), else Slack.
@@ -113,7 +114,7 @@ impl AlertConfig {
 /// A message about a run, before it is shaped for a webhook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alert {
-    /// One line: `SkyFit run <id> failed`.
+    /// One line: `SkyFit run <id> failed (skyfit run, 12m 34s)`.
     pub title: String,
     /// Sections, each a heading and its items.
     pub sections: Vec<(String, Vec<String>)>,
@@ -143,14 +144,21 @@ impl Alert {
             Some(e) => format!("load {}: {}", t.table, shorten(e, MESSAGE_CHARS)),
             None => format!("load {}", t.table),
         }));
+        let error_tests = report
+            .test_failures
+            .iter()
+            .any(|t| t.severity == Severity::Error);
         if report.status != RunStatus::Succeeded || !failed.is_empty() {
-            if failed.is_empty() {
+            // A run failed by its `error` tests alone is explained by their section below.
+            if failed.is_empty() && !error_tests {
                 failed.push(format!(
                     "the `{}` command stopped with an error",
                     report.command
                 ));
             }
-            sections.push(("Failed".to_string(), cap(failed)));
+            if !failed.is_empty() {
+                sections.push(("Failed".to_string(), cap(failed)));
+            }
         }
 
         if !report.test_failures.is_empty() {
@@ -243,9 +251,9 @@ impl Alert {
         };
         Some(Alert {
             title: format!(
-                "SkyFit `{}` run {} {outcome} ({})",
-                report.command,
+                "SkyFit run {} {outcome} (skyfit {}, {})",
                 report.run_id,
+                report.command,
                 human_duration(report.duration_secs().round() as u64)
             ),
             sections,
@@ -436,7 +444,7 @@ mod tests {
         let a = Alert::for_report(&r, 0).unwrap();
         assert_eq!(
             a.title,
-            "SkyFit `run` run 20250304T030000Z-1a2b failed (12m 34s)"
+            "SkyFit run 20250304T030000Z-1a2b failed (skyfit run, 12m 34s)"
         );
         assert_eq!(
             a.sections,
@@ -478,6 +486,32 @@ mod tests {
         assert_eq!(
             items[1],
             "[warn] core.members not_null(email): 1 failing row (e.g. m-1)"
+        );
+    }
+
+    #[test]
+    fn a_run_failed_by_its_tests_alone_is_explained_by_them() {
+        let mut r = report(RunStatus::Failed);
+        r.test_failures.push(TestFailure {
+            test: "not_null(member_id)".into(),
+            table: "core.entries".into(),
+            severity: Severity::Error,
+            failing_rows: 2,
+            sample_keys: vec![],
+        });
+        let a = Alert::for_report(&r, 0).unwrap();
+        assert!(a.title.contains(" failed "), "{}", a.title);
+        let headings: Vec<_> = a.sections.iter().map(|(h, _)| h.as_str()).collect();
+        assert_eq!(headings, ["Data tests failed: 1 (1 error, 0 warn)"]);
+        // Without a failing `error` test, a failed run still says so.
+        r.test_failures[0].severity = Severity::Warn;
+        let a = Alert::for_report(&r, 0).unwrap();
+        assert_eq!(
+            a.sections[0],
+            (
+                "Failed".to_string(),
+                vec!["the `run` command stopped with an error".to_string()]
+            )
         );
     }
 

@@ -46,7 +46,7 @@ async fn posts_one_slack_message_naming_run_failures_and_command() {
     assert_eq!(obj.keys().collect::<Vec<_>>(), vec!["text"], "{body}");
     let text = body["text"].as_str().unwrap();
     let expected = [
-        "*SkyFit `run` run 20250304T030000Z-1a2b partly failed (12m 34s)*",
+        "*SkyFit run 20250304T030000Z-1a2b partly failed (skyfit run, 12m 34s)*",
         "*Failed*",
         "• extract zendesk/tickets: HTTP 503 after 3 tries at page cursor=abc",
         "• load core.tickets: no complete zendesk run to load",
@@ -89,7 +89,7 @@ async fn posts_an_adaptive_card_to_teams() {
         .collect();
     assert_eq!(
         texts.first(),
-        Some(&"SkyFit `run` run 20250304T030000Z-1a2b partly failed (12m 34s)")
+        Some(&"SkyFit run 20250304T030000Z-1a2b partly failed (skyfit run, 12m 34s)")
     );
     assert!(texts.contains(&"- load core.tickets: no complete zendesk run to load"));
     assert_eq!(
