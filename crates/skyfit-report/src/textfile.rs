@@ -4,8 +4,8 @@
 //! never be seen half-written: the text goes to a temporary sibling first
 //! (`.NAME.PID.tmp`, which the collector ignores as it does not end in `.prom`), is flushed
 //! to disk, and is renamed over the file, an atomic replace within one directory. The file
-//! is created readable by all (mode 0644 under the usual umask): node_exporter runs as
-//! another user.
+//! is made readable by all (mode 0644, whatever the umask): node_exporter runs as another
+//! user.
 
 use std::fs;
 use std::io::Write;
@@ -29,6 +29,12 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(contents.as_bytes())?;
+        // Readable by node_exporter's user whatever the umask (a hardened unit's 0077).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(fs::Permissions::from_mode(0o644))?;
+        }
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, path)

@@ -202,7 +202,7 @@ async fn publish_writes_the_textfile_atomically() {
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o004, 0o004, "node_exporter must be able to read it");
+        assert_eq!(mode & 0o777, 0o644, "node_exporter must be able to read it");
     }
 }
 
