@@ -1,0 +1,3 @@
+//! Integration tests of skyfit-core: one binary (`tests/it`), one module per concern.
+
+mod architecture;
