@@ -2,10 +2,10 @@
 //! (Python) system's layout, timed (issue 15).
 //!
 //! [`build_original_lake`] writes N entries from the simulator's generator as the original
-//! extractor wrote them (DATA_CONTRACT §2.3): one run directory, 7-day windows, parts of
-//! 10,000 records named `{window start}_part-NNNNN.jsonl.gz` (gzip level 9, Python's `", "` /
-//! `": "` separators, `\n` between lines and none after the last), and the run's
-//! `_manifest.json`. The entries are the *last* N of a 110M-entry history, so a window holds
+//! extractor wrote them (docs/data-contract.md#reference-lake): one run directory, 7-day
+//! windows, parts of 10,000 records named `{window start}_part-NNNNN.jsonl.gz` (gzip level 9,
+//! Python's `", "` / `": "` separators, `\n` between lines and none after the last), and the
+//! run's `_manifest.json`. The entries are the *last* N of a 110M-entry history, so a window holds
 //! as many entries as in production (~350K: ~35 full parts) whatever N is. The lake is kept
 //! under the work directory and reused by later runs with the same parameters.
 //!
@@ -25,7 +25,7 @@ use skyfit_lake::{AdoptOptions, AdoptStatus, LakeStore};
 
 use crate::error::{Error, Result};
 
-/// The production history the bench's entries are the end of (DATA_CONTRACT §7).
+/// The production history the bench's entries are the end of (docs/data-contract.md#volumes).
 pub const HISTORY_ENTRIES: u64 = 110_000_000;
 /// Records per original part (the EVO extractor flushed at ≥ 10,000 = 10 pages of 1,000).
 pub const PART_RECORDS: usize = 10_000;

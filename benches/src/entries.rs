@@ -1,5 +1,5 @@
-//! EVO entries shaped like `core.evo_entries` (DATA_CONTRACT §2.5.7): one turnstile
-//! event per row, most optional ids NULL, short Portuguese strings.
+//! EVO entries shaped like `core.evo_entries` (docs/data-contract.md#evo-entries): one
+//! turnstile event per row, most optional ids NULL, short Portuguese strings.
 
 use std::sync::Arc;
 

@@ -154,7 +154,7 @@ impl Scale {
         }
     }
 
-    /// The reference's production volumes (DATA_CONTRACT §7).
+    /// The production volumes the reference's docs quote (docs/data-contract.md#volumes).
     pub const fn reference() -> Self {
         Self {
             evo_entries: 110_000_000,

@@ -15,7 +15,8 @@ pub struct RateLimit {
     /// Window length in seconds.
     pub window_secs: u32,
     /// Fixed `Retry-After` value; `None` sends the seconds left in the window. EVO is known to
-    /// send `Retry-After: 0` (FACTS §1.2), so its realistic preset uses `Some(0)`.
+    /// send `Retry-After: 0` (docs/data-contract.md#evo-api), so its realistic preset uses
+    /// `Some(0)`.
     #[serde(default)]
     pub retry_after: Option<u32>,
 }
@@ -125,7 +126,7 @@ pub struct ApiFaults {
     pub malformed_record: Option<RecordFault>,
     /// A page that always answers 500.
     pub fail_page: Option<PageFault>,
-    /// EVO quirk: any `skip` above this answers 500 (FACTS §1.2 "HTTP 500 on deep skip").
+    /// EVO quirk: any `skip` above this answers 500 (docs/data-contract.md#evo-api).
     pub max_skip: Option<u64>,
     /// Largest page served whatever the client asks (EVO `take`, Pipedrive `limit`, Zendesk
     /// `per_page`), below the documented maximum. Real APIs clamp silently, so a client that
@@ -160,7 +161,8 @@ impl FaultConfig {
         Self::default()
     }
 
-    /// The real APIs' documented rate limits (FACTS §1.2, §2.4, §3.3), no random faults.
+    /// The real APIs' documented rate limits, no random faults (docs/data-contract.md#evo-api,
+    /// #pipedrive-api, #zendesk-api).
     pub fn realistic() -> Self {
         Self {
             evo: ApiFaults {

@@ -224,7 +224,8 @@ fn quoted(s: &str) -> String {
     o
 }
 
-/// The API's real error body for a status (FACTS §1, §2, §3; shapes recorded by integrators).
+/// The API's real error body for a status (shapes recorded by integrators;
+/// docs/data-contract.md#evo-api, #pipedrive-api, #zendesk-api).
 pub fn api_error(api: Api, status: u16, detail: &str) -> Reply {
     let body = match api {
         // EVO is ASP.NET: validation errors are problem+json, auth failures a `message` object.

@@ -8,8 +8,9 @@
 //!   2020-01-01..2026-11-25 (Zendesk from 2023), so date windows are index ranges and
 //!   [`ground_truth`] can give exact expected counts without generating anything.
 //! * **Real semantics.** Paths, parameters, page-size limits, envelopes, error bodies, status
-//!   codes and rate-limit headers follow `shared/api/FACTS.md`; output uses the real field
-//!   names and JSON types of `shared/api/samples`.
+//!   codes and rate-limit headers follow the APIs as described in `docs/data-contract.md`
+//!   (sections EVO, Pipedrive, Zendesk); output uses the real field names and JSON types of
+//!   recorded public payloads (`tests/it/samples.rs` compares against them).
 //! * **Separate listeners** per API (Pipedrive and Zendesk both use `/api/v2`).
 //!
 //! ```no_run

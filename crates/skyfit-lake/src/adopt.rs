@@ -522,8 +522,9 @@ type ConvertJob = Box<dyn FnOnce() + Send>;
 /// The threads that convert parts: CPU-bound work kept off the async runtime, on a fixed set
 /// of threads that live as long as the run's adoption. Tokio's blocking pool starts and retires
 /// threads as it likes, and glibc gives each new thread its own malloc arena and keeps the
-/// freed pages of each: on that pool the footprint grew with the number of parts (peak RSS
-/// 210 MiB at 1M entries, 440 MiB at 20M); on fixed threads it is that of `n` parts.
+/// freed pages of each: on that pool the footprint grew with the number of parts; on fixed
+/// threads it is that of `n` parts (figures: docs/performance.md, "Adopting the original
+/// lake").
 struct Converters {
     jobs: std::sync::mpsc::Sender<ConvertJob>,
 }

@@ -13,8 +13,8 @@
 //!
 //! All paths are relative to the lake root (the store's prefix is applied by
 //! [`crate::LakeStore`]). Names are restricted to `[A-Za-z0-9_-]` so a path always parses back
-//! unambiguously. Parsing also accepts the reference's EVO part names, which carry a window
-//! prefix (`2024-01_part-00001.jsonl.gz`).
+//! unambiguously. Parsing also accepts the EVO part names of the system SkyFit replaces, which
+//! carry a window prefix (`2024-01_part-00001.jsonl.gz`; docs/data-contract.md#reference-lake).
 
 use std::fmt;
 
@@ -102,7 +102,7 @@ impl fmt::Display for EntityKey {
 /// One run of one entity, located by its ingestion date.
 ///
 /// New runs take the date from the run id; runs found by listing keep the date of the folder
-/// they are in (the reference could write a run under another date).
+/// they are in (the original system could write a run under another date).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RunRef {
     pub key: EntityKey,
@@ -159,7 +159,7 @@ impl fmt::Display for RunRef {
 /// What a file inside a run directory is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BronzeObject {
-    /// `part-NNNNN.jsonl.gz`; `name_prefix` is the reference's window prefix, if any.
+    /// `part-NNNNN.jsonl.gz`; `name_prefix` is the original system's window prefix, if any.
     Jsonl {
         seq: u32,
         name_prefix: String,
@@ -362,7 +362,8 @@ mod tests {
             "bronze/evo/entity=entries/ingestion_date=2026-01-10/run_id=20260109T203707Z/2025-12-01_part-00004.jsonl.gz",
         );
         let parsed = BronzePath::parse(&p).unwrap();
-        // The folder's date wins over the run id's: the reference could straddle midnight.
+        // The folder's date wins over the run id's: the original system's EVO runs could
+        // straddle midnight.
         assert_eq!(parsed.run.ingestion_date.to_string(), "2026-01-10");
         assert_eq!(
             parsed.object,

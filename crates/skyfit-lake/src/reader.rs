@@ -4,8 +4,9 @@
 //! exactly those the manifest lists (orphans from a crashed attempt are ignored). JSONL parts
 //! are read whole (parts are bounded by the writer's limits) and accept both trailing-newline
 //! and no-trailing-newline files, skipping blank lines but keeping physical line numbers, so
-//! the reference's files read too. For DataFusion, [`LakeStore::object_store`] plus the
-//! `parquet_path`s of [`PartEntry`] are all a listing table needs.
+//! the original system's files (docs/data-contract.md#reference-lake) read too. For
+//! DataFusion, [`LakeStore::object_store`] plus the `parquet_path`s of [`PartEntry`] are all a
+//! listing table needs.
 
 use std::io::Read;
 

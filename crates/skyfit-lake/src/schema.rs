@@ -257,7 +257,7 @@ pub fn declared_schema(source: Source, entity: &str) -> EntitySchema {
     }
 }
 
-/// EVO `/api/v1/entries` (FACTS §1.4, data contract §2.5.7): every field the core table reads,
+/// EVO `/api/v1/entries` (docs/data-contract.md#evo-entries): every field the core table reads,
 /// plus `_entry_id`, the synthetic key computed at write time (v2; v1 parts lack it and read it
 /// as NULL; the transform session computes it from `_raw` for them).
 pub fn evo_entries() -> EntitySchema {
@@ -286,7 +286,8 @@ pub fn evo_entries() -> EntitySchema {
 /// Rows per data page of a clustered part: a pass over a range of the cluster column reads
 /// little beyond its range (a 50K-record part has ~25 pages per column, so one of 9 passes
 /// reads ~4 of them). Pages, not row groups: a part stays one row group, so a single full
-/// scan costs what it did (row groups of 2,048 rows made the 1M load ~0.8 s slower).
+/// scan costs what it did (row groups of 2,048 rows slowed the one-pass load down:
+/// docs/performance.md, optimisation 11).
 pub const CLUSTER_PAGE_ROWS: usize = 2048;
 
 /// Largest dictionary page of a clustered part's column. Every pass over a key range decodes

@@ -2,7 +2,8 @@
 //!
 //! Constraints: entry `i` happens at `entries_tl.time_of(i)` (≈45K/day at reference scale), so
 //! a `registerDateStart/End` window is an index range; a record is written straight into the
-//! page buffer with no intermediate allocation on the common path (~0.3 µs per record). Entries
+//! page buffer with no intermediate allocation on the common path, so serving pages never
+//! dominates a benchmark's time (docs/performance.md, "The simulator's cost"). Entries
 //! are immutable: the bytes of entry `i` never depend on the clock, only on whether it exists.
 
 use crate::http::{Reply, Req};

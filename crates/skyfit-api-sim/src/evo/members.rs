@@ -1,5 +1,5 @@
 //! EVO members (`/api/v2/members`, MembersApiViewModel) with nested `contacts[]` and — only
-//! with `showMemberships=true` — `memberships[]` (FACTS §1.4).
+//! with `showMemberships=true` — `memberships[]` (docs/data-contract.md#evo-field-spellings).
 //!
 //! Member `i` (id `i + 1`) registers at `members_tl.time_of(i)`; its memberships start at or
 //! after registration and only those that started before the clock are shown. Names and
@@ -96,7 +96,8 @@ fn write_memberships(g: &Gen, i: u64, reg: i64, out: &mut String) {
         json::odt(out, "cancelDate", cancel.filter(|c| *c <= g.now));
         json::s(out, "membershipStatus", status);
         json::money(out, "valueNextMonth", price);
-        // FACTS §1.4: a C# client parses nextCharge as number-or-string; some rows send it quoted.
+        // A public C# client parses nextCharge as number-or-string; some rows send it quoted
+        // (docs/data-contract.md#evo-field-spellings).
         if r.pct(10) {
             json::s(
                 out,
@@ -277,8 +278,8 @@ pub fn write_record(g: &Gen, i: u64, show_memberships: bool, out: &mut String) {
     json::os(out, "cref", None);
     json::odt(out, "crefExpirationDate", None);
     json::money(out, "totalFitCoins", 0);
-    // FACTS: datetimes normally come without an offset; updateDate is the one field where the
-    // simulator mixes in an explicit offset so parsers must accept both.
+    // EVO datetimes come without an offset (docs/data-contract.md#timestamps); updateDate is
+    // the one field where the simulator mixes in an explicit offset so parsers must accept both.
     json::key(out, "updateDate");
     out.push('"');
     crate::synth::time::push_naive(out, h.updated);

@@ -1,7 +1,7 @@
 //! EVO (W12) integration API: bare JSON arrays, HTTP basic auth, `skip`/`take` paging with the
 //! swagger's maximum `take` per endpoint, date-window filters on the record's main date.
 //!
-//! Constraints (FACTS §1):
+//! Constraints (docs/data-contract.md#evo-api):
 //! * a `take` above the endpoint maximum is clamped to the maximum (the real API never returns
 //!   more than its maximum; clients that stop on "fewer than take" must use the maximum);
 //!   `ApiFaults::max_page_size` clamps lower still, as some tenants do;

@@ -303,7 +303,7 @@ pub(crate) fn v1(g: &Gen, scope: Scope, req: &Req, rest: &str) -> Result<Reply, 
     match rest {
         "users" => users(g, scope, req),
         f if f.ends_with("Fields") => fields(g, scope, req, f, true),
-        // The v1 entity lists were removed in March 2026 (FACTS §2.1).
+        // The v1 entity lists were removed in March 2026 (docs/data-contract.md#pipedrive-api).
         _ => Err(api_error(Api::Pipedrive, 404, "Resource not found")),
     }
 }

@@ -2,10 +2,10 @@
 //! stages) and v1 offset lists (users, field definitions), two independent accounts chosen by
 //! the `x-api-token` (or legacy `api_token` query) value.
 //!
-//! Constraints (FACTS §2): `limit` default 100, max 500 (above → 400); `updated_since` is
-//! inclusive and `updated_until` exclusive, RFC 3339; deleted records are never listed except
-//! deals with `status=deleted` (deleted in the last 30 days); cursors are opaque base64 of
-//! `{"field","fieldValue","sortDirection","id"}` like the real ones.
+//! Constraints (docs/data-contract.md#pipedrive-api): `limit` default 100, max 500 (above →
+//! 400); `updated_since` is inclusive and `updated_until` exclusive, RFC 3339; deleted records
+//! are never listed except deals with `status=deleted` (deleted in the last 30 days); cursors
+//! are opaque base64 of `{"field","fieldValue","sortDirection","id"}` like the real ones.
 
 pub mod ground_truth;
 mod meta;
@@ -20,7 +20,7 @@ use crate::synth::{Gen, json, time};
 pub use records::Entity;
 use records::{Meta, meta as record_meta, timeline, write};
 
-/// A Pipedrive account (the reference's "scope").
+/// A Pipedrive account, called a "scope" (docs/data-contract.md#pipedrive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// `comercial`.

@@ -1,4 +1,5 @@
-//! Pipedrive v2 records (FACTS §2.5): deals, persons, organizations, activities.
+//! Pipedrive v2 records (docs/data-contract.md#pipedrive-v2-names): deals, persons,
+//! organizations, activities.
 //!
 //! Record `i` of an entity (id `i + 1`, ids per account) is created at a monotone time; edits,
 //! closing (won/lost) and deletions happen at deterministic later times and appear as the clock

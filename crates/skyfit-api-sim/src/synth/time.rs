@@ -38,9 +38,9 @@ pub const fn epoch(y: i64, m: i64, d: i64) -> i64 {
 
 /// Start of the generated history (all APIs): 2020-01-01T00:00:00.
 pub const HISTORY_START: i64 = epoch(2020, 1, 1);
-/// End of the "reference" history and default clock: 2026-11-25T00:00:00.
+/// End of the simulated history (at every scale) and default clock: 2026-11-25T00:00:00.
 pub const DEFAULT_NOW: i64 = epoch(2026, 11, 25);
-/// Zendesk went live later than EVO in the reference; its tickets start here.
+/// Zendesk went live later than EVO in the system SkyFit replaces; its tickets start here.
 pub const ZENDESK_START: i64 = epoch(2023, 1, 1);
 
 /// Maps record indexes to creation times: index `i` is created at

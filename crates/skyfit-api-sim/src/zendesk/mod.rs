@@ -1,11 +1,12 @@
 //! Zendesk Support API: incremental exports (tickets cursor-based, users cursor- and time-based,
 //! organizations time-based) and offset lists (groups, ticket fields, ticket forms).
 //!
-//! Constraints (FACTS §3): exports order by `(generated_timestamp|updated_at, id)`; items
-//! changed in the last minute are excluded and `start_time` must be at least a minute old;
-//! `per_page` is capped at 1000; cursors are base64 of `"<ts>.0||<id>|"` like the real ones;
-//! the last page says `end_of_stream: true` and still carries an `after_cursor`, and asking
-//! with it returns an empty page whose `after_cursor` is null (observed behaviour).
+//! Constraints (docs/data-contract.md#zendesk-entities): exports order by
+//! `(generated_timestamp|updated_at, id)`; items changed in the last minute are excluded and
+//! `start_time` must be at least a minute old; `per_page` is capped at 1000; cursors are
+//! base64 of `"<ts>.0||<id>|"` like the real ones; the last page says `end_of_stream: true`
+//! and still carries an `after_cursor`, and asking with it returns an empty page whose
+//! `after_cursor` is null (observed behaviour).
 
 pub mod ground_truth;
 pub mod records;

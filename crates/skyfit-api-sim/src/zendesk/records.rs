@@ -1,4 +1,5 @@
-//! Zendesk records (FACTS §3.4): tickets, users, organizations, groups, ticket fields, forms.
+//! Zendesk records (docs/data-contract.md#zendesk-tables): tickets, users, organizations,
+//! groups, ticket fields, forms.
 //!
 //! Ticket `i` has id `i + 1` and is created at a monotone time from 2023-01-01; its status moves
 //! new → open → solved → closed as the clock passes deterministic times, and a few are deleted.
