@@ -96,12 +96,18 @@ fn list(v: &str) -> Vec<String> {
 
 impl QueryFile {
     pub fn load(path: &Path) -> Result<Self> {
+        Self::load_in(path, None)
+    }
+
+    /// [`Self::load`] for a file that may live outside the queries directory: when no
+    /// ancestor of `path` has a `_shared/` directory, `queries_dir`'s shared relations apply.
+    pub fn load_in(path: &Path, queries_dir: Option<&Path>) -> Result<Self> {
         let sql = std::fs::read_to_string(path).map_err(|source| Error::Read {
             file: path.into(),
             source,
         })?;
         // Shared relations of `queries/_shared/` the query names become CTEs of its text.
-        let shared = crate::shared::SharedRelations::for_query(path)?;
+        let shared = crate::shared::SharedRelations::for_query_or(path, queries_dir)?;
         Self::parse(path, &shared.expand(&sql))
     }
 

@@ -59,12 +59,19 @@ impl SharedRelations {
     /// The shared relations of the queries directory holding `query` (the nearest ancestor with
     /// a `_shared` directory).
     pub fn for_query(query: &Path) -> Result<Self> {
+        Self::for_query_or(query, None)
+    }
+
+    /// [`Self::for_query`], or for a query file outside any queries directory (a copy being
+    /// edited elsewhere) the shared relations of `queries_dir`.
+    pub fn for_query_or(query: &Path, queries_dir: Option<&Path>) -> Result<Self> {
         let abs = std::fs::canonicalize(query).unwrap_or_else(|_| query.to_path_buf());
         match abs
             .ancestors()
             .skip(1)
             .map(|a| a.join(SHARED_DIR))
             .find(|d| d.is_dir())
+            .or_else(|| queries_dir.map(|d| d.join(SHARED_DIR)))
         {
             Some(dir) => Self::load(&dir),
             None => Ok(SharedRelations::default()),

@@ -23,7 +23,7 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
             format,
             output,
         } => {
-            let q = QueryFile::load(&file)?;
+            let q = QueryFile::load_in(&file, Some(&ctx.queries_dir()))?;
             let session = skyfit_pipeline::session_for(
                 &lake,
                 std::slice::from_ref(&q),
@@ -91,7 +91,7 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         QueryCommand::Explain { file, analyze } => {
-            let q = QueryFile::load(&file)?;
+            let q = QueryFile::load_in(&file, Some(&ctx.queries_dir()))?;
             let session = skyfit_pipeline::session_for(
                 &lake,
                 std::slice::from_ref(&q),
@@ -129,7 +129,7 @@ async fn test(
     } else {
         files
             .iter()
-            .map(|f| QueryFile::load(Path::new(f)))
+            .map(|f| QueryFile::load_in(Path::new(f), Some(&ctx.queries_dir())))
             .collect::<Result<_, _>>()?
     };
     let session = skyfit_pipeline::session_for(lake, &all, &ctx.session_options()).await?;
@@ -167,7 +167,7 @@ async fn diff(
     examples: usize,
     json: bool,
 ) -> Result<ExitCode> {
-    let q = QueryFile::load(file)?;
+    let q = QueryFile::load_in(file, Some(&ctx.queries_dir()))?;
     let session =
         skyfit_pipeline::session_for(lake, std::slice::from_ref(&q), &ctx.session_options())
             .await?;
