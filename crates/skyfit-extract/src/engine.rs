@@ -219,7 +219,7 @@ impl Paging {
         };
         match self {
             Paging::Offset { .. } => {
-                // A short page is not the end: EVO clamps `take` (FACTS §1), and so may a
+                // A short page is not the end: EVO clamps `take` (docs/data-contract.md#evo-api), and so may a
                 // tenant or proxy below the documented maximum. Only an empty page is.
                 let n = page.len() as u64;
                 if n > 0 {

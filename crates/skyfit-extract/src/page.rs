@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Envelope {
     /// A bare array; an object with the array under `list`, `lista` or `data` is accepted too
-    /// (EVO receivables, FACTS §1.1).
+    /// (EVO receivables, docs/data-contract.md#evo-api).
     Array,
     /// An object with the array under this key (`data`, `tickets`, `users`, …); `null` is an
     /// empty page.

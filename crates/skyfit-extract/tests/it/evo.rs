@@ -458,7 +458,7 @@ async fn resuming_a_complete_run_stores_a_missing_watermark() {
     assert!(bronze.values().all(|n| *n == 1));
 }
 
-/// EVO clamps `take` (FACTS §1), and a tenant or proxy may clamp lower than the documented
+/// EVO clamps `take` (docs/data-contract.md#evo-api), and a tenant or proxy may clamp lower than the documented
 /// maximum: a page shorter than `take` is not the last one, only an empty page is.
 #[tokio::test]
 async fn clamped_pages_lose_nothing() {

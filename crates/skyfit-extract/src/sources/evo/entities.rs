@@ -1,5 +1,5 @@
 //! EVO entities: endpoint, page size (the swagger maximum, which the API clamps to), date
-//! filter parameters and window width of each (DATA_CONTRACT §2.2, FACTS §1.3).
+//! filter parameters and window width of each (docs/data-contract.md#evo-entities).
 
 use chrono::Duration;
 use skyfit_core::Source;

@@ -1,4 +1,4 @@
-//! Pipedrive entities (DATA_CONTRACT §3.1, FACTS §2.3): incremental v2 lists sorted by
+//! Pipedrive entities (docs/data-contract.md#pipedrive-entities): incremental v2 lists sorted by
 //! `update_time` between the watermark (minus an overlap) and the run's start; snapshots for
 //! pipelines, stages, users and the field definitions.
 
@@ -68,7 +68,7 @@ pub async fn plan(
             let mut query: Vec<(String, String)> = Vec::new();
             let mut since = None;
             if name == "deals" {
-                // Deleted deals are excluded: they never propagate (DATA_CONTRACT §3.1).
+                // Deleted deals are excluded: they never propagate (docs/data-contract.md#pipedrive-entities).
                 query.push(("status".into(), "open,won,lost".into()));
             }
             if incremental {

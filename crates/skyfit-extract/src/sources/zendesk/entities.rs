@@ -1,4 +1,4 @@
-//! Zendesk entities (DATA_CONTRACT §4.1, FACTS §3.2). Cursor exports continue from the stored
+//! Zendesk entities (docs/data-contract.md#zendesk-entities). Cursor exports continue from the stored
 //! cursor (never replaced by null); the time export from the stored `next_start_time`.
 
 use skyfit_core::Source;
@@ -96,7 +96,7 @@ pub async fn plan(
         };
         let mut query = Vec::new();
         if name == "tickets" {
-            // Deleted tickets never propagate (DATA_CONTRACT §4.1).
+            // Deleted tickets never propagate (docs/data-contract.md#zendesk-entities).
             query.push(("exclude_deleted".to_string(), "true".to_string()));
         }
         plans.push(EntityPlan {
