@@ -46,7 +46,7 @@ latest AS (
     JOIN versioned USING (entry_id, entry_date, _version)
 )
 SELECT
-    entry_id,  -- synthetic key of data contract 2.4.6 (evo_entry_id UDF), identical to the reference's
+    entry_id,  -- synthetic key of docs/data-contract.md#evo-entry-id (evo_entry_id UDF), identical to the reference's
     entry_date,  -- raw date read in evo.source_timezone; partition key
     evo_timestamp("dateTurn") AS entry_date_turn,  -- business day (turn) of the entry
     "timeZone" AS timezone,  -- time zone label sent with the entry (not applied)

@@ -42,7 +42,7 @@ latest AS (
     JOIN versioned USING (entry_id, entry_date, _version)
 )
 SELECT
-    entry_id,  -- synthetic key of data contract 2.4.6 (evo_entry_id UDF), identical to the reference's
+    entry_id,  -- synthetic key of docs/data-contract.md#evo-entry-id (evo_entry_id UDF), identical to the reference's
     entry_date,  -- raw date read in evo.source_timezone (default UTC, the reference's session time zone)
     _raw AS raw_data,  -- the record exactly as the API sent it (JSON text, stored as JSONB)
     _source_file,  -- lake path of the bronze part

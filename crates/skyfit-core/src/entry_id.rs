@@ -1,5 +1,5 @@
 //! The EVO synthetic entry key, bit-for-bit as the reference warehouse computed it
-//! (data contract §2.4.6), so existing `core.evo_entries` rows keep their keys.
+//! (docs/data-contract.md#evo-entry-id), so existing `core.evo_entries` rows keep their keys.
 //!
 //! The entries API has no record id; the key is MD5 over seven `|`-joined components,
 //! the top 60 bits of the digest, modulo 10^15.
@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn contract_test_vectors() {
-        // Data contract §2.4.6.
+        // docs/data-contract.md#evo-entry-id.
         assert_eq!(
             id(
                 r#"{"date":"2024-03-15T07:42:10","idMember":123456,"idBranch":7,"device":"Catraca 1","entryAction":"Entrada"}"#

@@ -1,4 +1,4 @@
-//! Adopting the warehouse the original Python system built (data contract §1.4, §2.4–§5): a
+//! Adopting the warehouse the original Python system built (docs/data-contract.md#the-reference, #warehouse): a
 //! database with its `stg_*`, `core` and `meta` tables but no `meta.schema_migrations`.
 //!
 //! The plan compares every table with what SkyFit's migrations create (see `catalog`) and

@@ -1,5 +1,5 @@
-//! Adopting the original system's warehouse: the fixture is its DDL (data contract §1.4–§6,
-//! defects included) with a few rows per table.
+//! Adopting the original system's warehouse: the fixture is its DDL (docs/data-contract.md,
+//! #the-reference and #reference-bugs, defects included) with a few rows per table.
 
 use skyfit_test_utils::TestDb;
 use skyfit_warehouse::{Error, migrate, migrations, plan, upgrade};
