@@ -10,22 +10,7 @@
 -- Elements without idSaleItem cannot be keyed and are skipped; an item listed under two sales keeps the latest sale version.
 -- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
 -- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'idSale') AS BIGINT) AS sale_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.evo_sales
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY sale_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE sale_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-),
+WITH latest AS (SELECT * FROM latest_evo_sales),
 arrays AS (
     SELECT sale_id, _run_id, json_get_array(_raw, 'saleItens') AS arr FROM latest
 ),
