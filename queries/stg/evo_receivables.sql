@@ -5,22 +5,8 @@
 -- @test not_null: receivable_id, raw_data
 -- @test row_count: 1..
 -- EVO receivables (GET /api/v1/receivables): the latest version of each record (latest run, then part, then line), as sent.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'idReceivable') AS BIGINT) AS receivable_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.evo_receivables
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY receivable_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE receivable_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH src AS (SELECT * FROM evo_receivables),  -- every record with its key (queries/_shared/evo_receivables.sql)
+latest AS (SELECT * FROM latest_evo_receivables)
 SELECT
     receivable_id,  -- idReceivable of the record (records without it are not loadable and are skipped)
     _raw AS raw_data,  -- the record exactly as the API sent it (JSON text, stored as JSONB)
