@@ -7,22 +7,7 @@
 -- EVO prospects: one row per prospect, latest version. Source: bronze.evo_prospects (GET /api/v1/prospects).
 -- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
 -- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'idProspect') AS BIGINT) AS prospect_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.evo_prospects
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY prospect_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE prospect_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH latest AS (SELECT * FROM latest_evo_prospects)
 SELECT
     prospect_id,  -- EVO idProspect
     TRY_CAST(json_as_text(_raw, 'idBranch') AS BIGINT) AS branch_id,  -- branch
