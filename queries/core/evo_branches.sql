@@ -7,22 +7,7 @@
 -- EVO branches: one row per branch, latest version. Source: bronze.evo_branches (GET /api/v1/configuration).
 -- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
 -- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'idBranch') AS BIGINT) AS branch_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.evo_branches
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY branch_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE branch_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH latest AS (SELECT * FROM latest_evo_branches)
 SELECT
     branch_id,  -- EVO idBranch
     json_as_text(_raw, 'name') AS name,  -- branch name
