@@ -5,22 +5,7 @@
 -- @test not_null: employee_id
 -- @test row_count: 1..
 -- EVO employees: one row per employee, latest version. Source: bronze.evo_employees (GET /api/v2/employees).
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'idEmployee') AS BIGINT) AS employee_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.evo_employees
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY employee_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE employee_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH latest AS (SELECT * FROM latest_evo_employees)
 SELECT
     employee_id,  -- EVO idEmployee
     TRY_CAST(json_as_text(_raw, 'idBranch') AS BIGINT) AS branch_id,  -- branch (v2)

@@ -5,22 +5,8 @@
 -- @test not_null: employee_id, raw_data
 -- @test row_count: 1..
 -- EVO employees (GET /api/v2/employees): the latest version of each record (latest run, then part, then line), as sent.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'idEmployee') AS BIGINT) AS employee_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.evo_employees
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY employee_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE employee_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH src AS (SELECT * FROM evo_employees),  -- every record with its key (queries/_shared/evo_employees.sql)
+latest AS (SELECT * FROM latest_evo_employees)
 SELECT
     employee_id,  -- idEmployee of the record (records without it are not loadable and are skipped)
     _raw AS raw_data,  -- the record exactly as the API sent it (JSON text, stored as JSONB)
