@@ -6,22 +6,7 @@
 -- @test not_null: ticket_id, user_id
 -- @test relationships: ticket_id -> core.zd_tickets.ticket_id
 -- Users in collaborator_ids[] of each ticket's latest version; a changed ticket's rows are replaced.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS ticket_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.zendesk_tickets
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY ticket_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE ticket_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-),
+WITH latest AS (SELECT * FROM latest_zendesk_tickets),
 ids AS (
     SELECT ticket_id, _run_id, unnest(json_get_array(_raw, 'collaborator_ids')) AS elem FROM latest
 )
