@@ -6,22 +6,7 @@
 -- @test row_count: 1..
 -- Zendesk ticket fields, latest version. Source: bronze.zendesk_ticket_fields (snapshot).
 -- Timestamps are ISO 8601 UTC; values that do not convert become NULL.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS field_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.zendesk_ticket_fields
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY field_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE field_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH latest AS (SELECT * FROM latest_zendesk_ticket_fields)
 SELECT
     field_id,  -- Zendesk ticket field id
     json_as_text(_raw, 'type') AS type,  -- field type

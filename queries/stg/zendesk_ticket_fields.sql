@@ -5,22 +5,8 @@
 -- @test not_null: field_id, payload
 -- @test row_count: 1..
 -- Zendesk ticket fields: the latest version of each record, as sent.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS field_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.zendesk_ticket_fields
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY field_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE field_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH src AS (SELECT * FROM zendesk_ticket_fields),  -- every record with its key (queries/_shared/zendesk_ticket_fields.sql)
+latest AS (SELECT * FROM latest_zendesk_ticket_fields)
 SELECT
     field_id,  -- Zendesk id (payload.id)
     _raw AS payload,  -- the record exactly as the API sent it (JSON text, stored as JSONB)
