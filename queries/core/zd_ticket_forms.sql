@@ -6,22 +6,7 @@
 -- @test row_count: 1..
 -- Zendesk ticket forms, latest version. Source: bronze.zendesk_ticket_forms (snapshot).
 -- Timestamps are ISO 8601 UTC; values that do not convert become NULL.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS form_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.zendesk_ticket_forms
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY form_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE form_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH latest AS (SELECT * FROM latest_zendesk_ticket_forms)
 SELECT
     form_id,  -- Zendesk ticket form id
     json_as_text(_raw, 'name') AS name,  -- name

@@ -5,22 +5,8 @@
 -- @test not_null: form_id, payload
 -- @test row_count: 1..
 -- Zendesk ticket forms: the latest version of each record, as sent.
-WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS form_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.zendesk_ticket_forms
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY form_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE form_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH src AS (SELECT * FROM zendesk_ticket_forms),  -- every record with its key (queries/_shared/zendesk_ticket_forms.sql)
+latest AS (SELECT * FROM latest_zendesk_ticket_forms)
 SELECT
     form_id,  -- Zendesk id (payload.id)
     _raw AS payload,  -- the record exactly as the API sent it (JSON text, stored as JSONB)
