@@ -8,23 +8,7 @@
 -- Pipedrive activities per account, latest version. Source: bronze.pipedrive_activities (GET /api/v2/activities).
 -- Columns read the real API v2 names first and the v1 names the reference read as fallback.
 -- Timestamps: v2 sends RFC 3339 UTC, v1 'YYYY-MM-DD HH:MM:SS' in UTC; values that do not convert become NULL.
-WITH src AS (
-    SELECT
-        _scope AS scope,
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS activity_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.pipedrive_activities
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY scope, activity_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE scope IS NOT NULL AND activity_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH latest AS (SELECT * FROM latest_pipedrive_activities)
 SELECT
     activity_id,  -- Pipedrive activity id
     scope,  -- Pipedrive account: comercial or expansao
