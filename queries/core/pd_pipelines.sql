@@ -8,23 +8,7 @@
 -- Pipedrive pipelines per account, latest version. Source: bronze.pipedrive_pipelines (GET /api/v2/pipelines).
 -- Columns read the real API v2 names first and the v1 names the reference read as fallback.
 -- Timestamps: v2 sends RFC 3339 UTC, v1 'YYYY-MM-DD HH:MM:SS' in UTC; values that do not convert become NULL.
-WITH src AS (
-    SELECT
-        _scope AS scope,
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS pipeline_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.pipedrive_pipelines
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY scope, pipeline_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE scope IS NOT NULL AND pipeline_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH latest AS (SELECT * FROM latest_pipedrive_pipelines)
 SELECT
     pipeline_id,  -- Pipedrive pipeline id
     scope,  -- Pipedrive account: comercial or expansao
