@@ -9,23 +9,7 @@
 -- Pipedrive stages per account, latest version. Source: bronze.pipedrive_stages (GET /api/v2/stages).
 -- Columns read the real API v2 names first and the v1 names the reference read as fallback.
 -- Timestamps: v2 sends RFC 3339 UTC, v1 'YYYY-MM-DD HH:MM:SS' in UTC; values that do not convert become NULL.
-WITH src AS (
-    SELECT
-        _scope AS scope,
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS stage_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.pipedrive_stages
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY scope, stage_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE scope IS NOT NULL AND stage_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH latest AS (SELECT * FROM latest_pipedrive_stages)
 SELECT
     stage_id,  -- Pipedrive stage id
     scope,  -- Pipedrive account: comercial or expansao
