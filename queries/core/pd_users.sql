@@ -8,23 +8,7 @@
 -- Pipedrive users per account, latest version. Source: bronze.pipedrive_users (GET /api/v1/users).
 -- Columns read the real API v2 names first and the v1 names the reference read as fallback.
 -- Timestamps: v2 sends RFC 3339 UTC, v1 'YYYY-MM-DD HH:MM:SS' in UTC; values that do not convert become NULL.
-WITH src AS (
-    SELECT
-        _scope AS scope,
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS user_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.pipedrive_users
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY scope, user_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE scope IS NOT NULL AND user_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH latest AS (SELECT * FROM latest_pipedrive_users)
 SELECT
     user_id,  -- Pipedrive user id
     scope,  -- Pipedrive account: comercial or expansao
