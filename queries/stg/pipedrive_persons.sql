@@ -6,23 +6,8 @@
 -- @test accepted_values: scope = 'comercial', 'expansao'
 -- @test row_count: 1..
 -- Pipedrive persons: the latest version of each record per account, as sent.
-WITH src AS (
-    SELECT
-        _scope AS scope,
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS person_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope
-    FROM bronze.pipedrive_persons
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY scope, person_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE scope IS NOT NULL AND person_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
-)
+WITH src AS (SELECT * FROM pipedrive_persons),  -- every record with its key (queries/_shared/pipedrive_persons.sql)
+latest AS (SELECT * FROM latest_pipedrive_persons)
 SELECT
     scope,  -- Pipedrive account: comercial or expansao
     person_id,  -- Pipedrive id (payload.id)
