@@ -8,24 +8,11 @@
 -- Pipedrive persons per account, latest version. Source: bronze.pipedrive_persons (GET /api/v2/persons).
 -- Columns read the real API v2 names first and the v1 names the reference read as fallback.
 -- Timestamps: v2 sends RFC 3339 UTC, v1 'YYYY-MM-DD HH:MM:SS' in UTC; values that do not convert become NULL.
-WITH src AS (
-    SELECT
-        _scope AS scope,
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS person_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope,
-        COALESCE(CASE WHEN substr(ltrim(json_get_json(_raw, 'emails')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'emails') END, CASE WHEN substr(ltrim(json_get_json(_raw, 'email')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'email') END) AS em,
-        COALESCE(CASE WHEN substr(ltrim(json_get_json(_raw, 'phones')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'phones') END, CASE WHEN substr(ltrim(json_get_json(_raw, 'phone')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'phone') END) AS ph
-    FROM bronze.pipedrive_persons
-),
-latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY scope, person_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE scope IS NOT NULL AND person_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
+WITH latest AS (
+    SELECT *,
+           COALESCE(CASE WHEN substr(ltrim(json_get_json(_raw, 'emails')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'emails') END, CASE WHEN substr(ltrim(json_get_json(_raw, 'email')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'email') END) AS em,
+           COALESCE(CASE WHEN substr(ltrim(json_get_json(_raw, 'phones')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'phones') END, CASE WHEN substr(ltrim(json_get_json(_raw, 'phone')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'phone') END) AS ph
+    FROM latest_pipedrive_persons
 ),
 defs AS (
     SELECT scope, field_key, field_name FROM (
