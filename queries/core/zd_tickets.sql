@@ -10,23 +10,18 @@
 -- updated_at of the ticket versions in bronze that are solved/closed after its last unsolved version.
 -- Timestamps are ISO 8601 UTC; values that do not convert become NULL.
 WITH src AS (
-    SELECT
-        TRY_CAST(json_as_text(_raw, 'id') AS BIGINT) AS ticket_id,
-        _raw, _line, _source_file, _run_id, _ingestion_date, _scope,
+    SELECT *,
         json_as_text(_raw, 'status') AS status,
         utc_timestamp(json_as_text(_raw, 'created_at')) AS created_at,
         utc_timestamp(json_as_text(_raw, 'updated_at')) AS updated_at
-    FROM bronze.zendesk_tickets
+    FROM zendesk_tickets  -- every version with its key (queries/_shared/zendesk_tickets.sql)
 ),
 latest AS (
-    SELECT * FROM (
-        SELECT src.*,
-               row_number() OVER (PARTITION BY ticket_id
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM src
-        WHERE ticket_id IS NOT NULL
-    ) ranked
-    WHERE _rn = 1
+    SELECT *,
+        json_as_text(_raw, 'status') AS status,
+        utc_timestamp(json_as_text(_raw, 'created_at')) AS created_at,
+        utc_timestamp(json_as_text(_raw, 'updated_at')) AS updated_at
+    FROM latest_zendesk_tickets
 ),
 last_open AS (
     SELECT ticket_id, max(CASE WHEN status NOT IN ('solved', 'closed') THEN updated_at END) AS last_unsolved
