@@ -4,7 +4,7 @@
 # secret references), and the image when a container engine answers. Says what it skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="${SKYFIT_BIN:-$PWD/target/debug/skyfit}"
+bin="${SKYFIT_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/debug/skyfit}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
