@@ -48,16 +48,7 @@ fn main() -> ExitCode {
 /// above it then rendered it in its own words (the warehouse's connect error quotes the
 /// server's message rather than the driver's "db error").
 fn render(error: &anyhow::Error) -> String {
-    let mut out = error.to_string();
-    let causes: Vec<String> = error.chain().skip(1).map(|c| c.to_string()).collect();
-    for (i, cause) in causes.iter().enumerate() {
-        if causes[i..].iter().any(|c| out.contains(c.as_str())) {
-            continue;
-        }
-        out.push_str(": ");
-        out.push_str(cause);
-    }
-    out
+    skyfit_core::error::full_message(error.as_ref())
 }
 
 #[cfg(test)]

@@ -94,9 +94,48 @@ impl Classify for crate::ConfigError {
     }
 }
 
+/// `e` with every cause its own message does not already quote: a driver error such as
+/// tokio-postgres' prints only "db error" and keeps the server's message in its source, which a
+/// failed target's summary and ledger row must not lose.
+pub fn full_message(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut causes = Vec::new();
+    let mut next = e.source();
+    while let Some(c) = next {
+        causes.push(c.to_string());
+        next = c.source();
+    }
+    for (i, cause) in causes.iter().enumerate() {
+        if !causes[i..].iter().any(|c| out.contains(c.as_str())) {
+            out.push_str(": ");
+            out.push_str(cause);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("db error")]
+    struct Driver(#[source] std::io::Error);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("upsert failed: {0}")]
+    struct Step(#[source] Driver);
+
+    #[test]
+    fn the_server_message_behind_a_bare_driver_error_is_kept_once() {
+        let e = Step(Driver(std::io::Error::other(
+            "ERROR: ON CONFLICT DO UPDATE command cannot affect row a second time",
+        )));
+        assert_eq!(
+            full_message(&e),
+            "upsert failed: db error: ERROR: ON CONFLICT DO UPDATE command cannot affect row a second time"
+        );
+    }
 
     #[test]
     fn transient_if_maps_the_flag() {

@@ -111,7 +111,7 @@ async fn load_targets(
             Ok(s) => summary.targets.push(s),
             Err(e) => {
                 error!(target = %t.name(), error = %e, "Target failed; the other targets still load.");
-                let error = crate::error::full_message(&e);
+                let error = skyfit_core::error::full_message(&e);
                 if client.is_closed() {
                     *client = connect(db).await?;
                 }
