@@ -216,6 +216,54 @@ pub const SETTINGS: &[Setting] = &[
         Secret,
         "Zendesk API token."
     ),
+    setting!(
+        "alerts.webhook_url",
+        ["SKYFIT_ALERT_WEBHOOK_URL"],
+        Secret,
+        "Slack or Teams webhook for run alerts (the URL is the credential). Unset: no alerts."
+    ),
+    setting!(
+        "alerts.quarantine_threshold",
+        [],
+        Integer,
+        "Alert when a run quarantines more rows than this, all tables together (default 0)."
+    ),
+    setting!(
+        "alerts.format",
+        [],
+        Text,
+        "Webhook body: auto (default, by the URL's host), slack or teams."
+    ),
+    setting!(
+        "metrics.textfile",
+        [],
+        Text,
+        "OpenMetrics file rewritten after each run (node_exporter textfile collector, *.prom)."
+    ),
+    setting!(
+        "metrics.pushgateway_url",
+        [],
+        Secret,
+        "Prometheus Pushgateway base URL to push each run's metrics to (may hold credentials)."
+    ),
+    setting!(
+        "freshness.evo_hours",
+        [],
+        Integer,
+        "Hours after which EVO tables count as stale (default 26)."
+    ),
+    setting!(
+        "freshness.pipedrive_hours",
+        [],
+        Integer,
+        "Hours after which Pipedrive tables count as stale (default 26)."
+    ),
+    setting!(
+        "freshness.zendesk_hours",
+        [],
+        Integer,
+        "Hours after which Zendesk tables count as stale (default 26)."
+    ),
 ];
 
 fn setting(key: &str) -> Option<&'static Setting> {
@@ -413,6 +461,70 @@ impl ZendeskConfig {
     }
 }
 
+/// The body shape of `alerts.webhook_url`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertFormat {
+    /// Teams for Microsoft webhook hosts, Slack otherwise.
+    #[default]
+    Auto,
+    Slack,
+    Teams,
+}
+
+/// `[alerts]`: the chat message sent when a run needs a person.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// The webhook URL; it is the credential, so it comes from the environment only.
+    pub webhook_url: Option<Secret>,
+    /// Alert when a run quarantines more rows than this (all tables together).
+    pub quarantine_threshold: u64,
+    pub format: AlertFormat,
+}
+
+/// `[metrics]`: where each run's figures go.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// File rewritten after each run, for node_exporter's textfile collector.
+    pub textfile: Option<PathBuf>,
+    /// Pushgateway base URL; may embed credentials, so it is a secret.
+    pub pushgateway_url: Option<Secret>,
+}
+
+/// `[freshness]`: how old a source's tables may get before they count as stale.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FreshnessConfig {
+    pub evo_hours: u32,
+    pub pipedrive_hours: u32,
+    pub zendesk_hours: u32,
+}
+
+impl Default for FreshnessConfig {
+    fn default() -> Self {
+        // A nightly job plus two hours of slack for a slow or late night.
+        FreshnessConfig {
+            evo_hours: 26,
+            pipedrive_hours: 26,
+            zendesk_hours: 26,
+        }
+    }
+}
+
+impl FreshnessConfig {
+    /// The limit of `source` (`evo`, `pipedrive`, `zendesk`), in hours; 26 for any other.
+    pub fn hours(&self, source: &str) -> u32 {
+        match source {
+            "evo" => self.evo_hours,
+            "pipedrive" => self.pipedrive_hours,
+            "zendesk" => self.zendesk_hours,
+            _ => FreshnessConfig::default().evo_hours,
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -422,6 +534,9 @@ pub struct Config {
     pub evo: EvoConfig,
     pub pipedrive: PipedriveConfig,
     pub zendesk: ZendeskConfig,
+    pub alerts: AlertsConfig,
+    pub metrics: MetricsConfig,
+    pub freshness: FreshnessConfig,
 }
 
 /// Where the configuration comes from.
@@ -735,6 +850,42 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("sometimes"), "{err}");
+    }
+
+    #[test]
+    fn alerts_metrics_and_freshness_keys() {
+        let c = Config::from_parts("", "", &HashMap::new()).unwrap();
+        assert!(c.alerts.webhook_url.is_none() && c.metrics.textfile.is_none());
+        assert_eq!(c.freshness.hours("zendesk"), 26);
+        let e = env(&[
+            ("SKYFIT_ALERT_WEBHOOK_URL", "https://hooks.example/T/B/tok-42"),
+            ("SKYFIT_ALERTS_QUARANTINE_THRESHOLD", "10"),
+            ("SKYFIT_FRESHNESS_EVO_HOURS", "2"),
+        ]);
+        let c = Config::from_parts(
+            "[alerts]\nformat = \"teams\"\n[metrics]\ntextfile = \"/tmp/skyfit.prom\"\n[freshness]\nzendesk_hours = 48\n",
+            "skyfit.toml",
+            &e,
+        )
+        .unwrap();
+        assert_eq!(
+            c.alerts.webhook_url.as_ref().map(|s| s.expose()),
+            Some("https://hooks.example/T/B/tok-42")
+        );
+        assert_eq!(c.alerts.quarantine_threshold, 10);
+        assert_eq!(c.alerts.format, AlertFormat::Teams);
+        assert_eq!(c.freshness.hours("evo"), 2);
+        assert_eq!(c.freshness.hours("zendesk"), 48);
+        assert_eq!(c.freshness.hours("pipedrive"), 26);
+        assert!(!format!("{c:?}").contains("tok-42"));
+        let err = Config::from_parts(
+            "[alerts]\nwebhook_url = \"https://hooks.example/x\"\n",
+            "skyfit.toml",
+            &HashMap::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("SKYFIT_ALERT_WEBHOOK_URL"), "{err}");
     }
 
     #[test]
