@@ -5,9 +5,11 @@
 //! Constraints (docs/data-contract.md#pipedrive-api): `limit` default 100, max 500 (above →
 //! 400); `updated_since` is inclusive and `updated_until` exclusive, RFC 3339; deleted records
 //! are never listed except deals with `status=deleted` (deleted in the last 30 days); cursors
-//! are opaque base64 of `{"field","fieldValue","sortDirection","id"}` like the real ones.
+//! are opaque base64 of `{"field","fieldValue","sortDirection","id"}` like the real ones. Counts
+//! and activity `attendees` are absent unless named in `include_fields`.
 
 pub mod ground_truth;
+mod include;
 mod meta;
 pub mod records;
 
@@ -301,6 +303,14 @@ pub(crate) fn select(
     (hits.into_iter().map(|h| h.2).collect(), more)
 }
 
+fn include_fields(e: Entity, req: &Req) -> Result<Vec<&'static str>, Reply> {
+    include::parse(e, req.query.get_nonempty("include_fields")).map_err(|v| {
+        bad(&format!(
+            "Validation failed: include_fields: Invalid enum value '{v}'"
+        ))
+    })
+}
+
 fn list_v2(
     g: &Gen,
     scope: Scope,
@@ -315,6 +325,7 @@ fn list_v2(
     };
     let p = list_params(req, extra)?;
     let f = filters(req)?;
+    let included = include_fields(e, req)?;
     let (page, more) = select(g, scope, e, &f, &p);
     let mut out = String::with_capacity(64 + page.len() * 1200);
     out.push_str("{\"success\":true,\"data\":[");
@@ -322,6 +333,7 @@ fn list_v2(
     for m in &page {
         let at = out.len();
         write(g, scope, e, m, &mut out);
+        include::write(g, scope, e, m, &included, &mut out);
         if malformed == Some(m.idx) {
             json::corrupt_tail(&mut out, at);
             bad_written = true;
@@ -341,7 +353,8 @@ fn list_v2(
     Ok(r)
 }
 
-fn one_v2(g: &Gen, scope: Scope, e: Entity, id: &str) -> Result<Reply, Reply> {
+fn one_v2(g: &Gen, scope: Scope, e: Entity, req: &Req, id: &str) -> Result<Reply, Reply> {
+    let included = include_fields(e, req)?;
     let not_found = || api_error(Api::Pipedrive, 404, "Resource not found");
     let id: u64 = id.parse().map_err(|_| not_found())?;
     if id == 0 || id > timeline(g, scope, e).visible(g.now) {
@@ -353,6 +366,7 @@ fn one_v2(g: &Gen, scope: Scope, e: Entity, id: &str) -> Result<Reply, Reply> {
     }
     let mut out = String::from("{\"success\":true,\"data\":");
     write(g, scope, e, &m, &mut out);
+    include::write(g, scope, e, &m, &included, &mut out);
     out.push('}');
     Ok(Reply::ok(out, 1))
 }
@@ -376,7 +390,7 @@ pub(crate) fn route(g: &Gen, scope: Scope, req: &Req, malformed: Option<u64>) ->
         };
         match (entity, tail) {
             (Some(e), "") => list_v2(g, scope, e, req, malformed),
-            (Some(e), id) => one_v2(g, scope, e, id),
+            (Some(e), id) => one_v2(g, scope, e, req, id),
             (None, "") if head == "pipelines" || head == "stages" => {
                 meta::pipelines_or_stages(g, scope, req, head == "stages")
             }

@@ -77,7 +77,13 @@ pub(crate) fn timeline(g: &Gen, e: Entity) -> Timeline {
 pub(crate) fn history(g: &Gen, e: Entity, i: u64) -> History {
     let created = timeline(g, e).time_of(i);
     let mut r = Rng::new(g.seed, e.tag(), i);
-    let del = if e == Entity::Tickets { 20 } else { 0 };
+    // Users and organizations are deleted too: the exports keep listing them, users with
+    // `active: false`, organizations with `deleted_at` (docs/data-contract.md#zendesk-entities).
+    let del = match e {
+        Entity::Tickets => 20,
+        Entity::Users => 15,
+        Entity::Organizations => 10,
+    };
     History::compute(r.next_u64(), created, g.now, del, 60 * 86_400)
 }
 
@@ -257,7 +263,7 @@ pub(crate) fn user(g: &Gen, i: u64, h: &History, out: &mut String, base_url: &st
     json::os(out, "external_id", None);
     json::raw(out, "tags", "[]");
     json::os(out, "alias", None);
-    json::b(out, "active", true);
+    json::b(out, "active", h.deleted.is_none());
     json::b(out, "shared", false);
     json::b(out, "shared_agent", false);
     json::ts(
@@ -280,7 +286,7 @@ pub(crate) fn user(g: &Gen, i: u64, h: &History, out: &mut String, base_url: &st
     );
     json::b(out, "only_private_comments", false);
     json::b(out, "restricted_agent", role == "end-user");
-    json::b(out, "suspended", false);
+    json::b(out, "suspended", suspended(g, i, h));
     json::ou(
         out,
         "default_group_id",
@@ -288,7 +294,11 @@ pub(crate) fn user(g: &Gen, i: u64, h: &History, out: &mut String, base_url: &st
     );
     json::b(out, "report_csv", false);
     json::raw(out, "user_fields", "{}");
-    json::null(out, "suspension_details");
+    if suspended(g, i, h) {
+        json::raw(out, "suspension_details", "{\"reason\":\"spam\"}");
+    } else {
+        json::null(out, "suspension_details");
+    }
     out.push('}');
 }
 
@@ -315,6 +325,12 @@ pub(crate) fn organization(g: &Gen, i: u64, h: &History, out: &mut String, base_
     json::ou(out, "group_id", None);
     json::raw(out, "tags", "[]");
     json::raw(out, "organization_fields", "{}");
-    json::ts(out, "deleted_at", None);
+    json::ts(out, "deleted_at", h.deleted);
     out.push('}');
+}
+
+/// Some end users get suspended by one of their (visible) edits; a suspension is an edit, so it
+/// moves `updated_at` and the user is exported again.
+pub(crate) fn suspended(g: &Gen, i: u64, h: &History) -> bool {
+    i >= 12 && h.edits > 0 && Rng::new(g.seed, 0x2201, i).pct(8)
 }
