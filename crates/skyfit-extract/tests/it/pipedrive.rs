@@ -12,7 +12,8 @@ fn truth(env: &Env, summary: &RunSummary, scope: Scope, e: Entity) -> Vec<u64> {
     let q = PipedriveQuery {
         updated_since: None,
         updated_until: Some(summary.run_id.started_at().timestamp()),
-        statuses: (e == Entity::Deals).then(|| vec!["open".into(), "won".into(), "lost".into()]),
+        statuses: (e == Entity::Deals)
+            .then(|| vec!["open".into(), "won".into(), "lost".into(), "deleted".into()]),
     };
     pipedrive_ids(&env.sim.generator(), scope, e, &q)
 }

@@ -28,6 +28,43 @@ pub const ENTITIES: &[&str] = &[
     "activityFields",
 ];
 
+/// The `include_fields` the core queries read: v2 leaves these out of a record unless asked.
+pub fn include_fields(entity: &str) -> Option<&'static [&'static str]> {
+    const DEALS: &[&str] = &[
+        "activities_count",
+        "done_activities_count",
+        "undone_activities_count",
+        "files_count",
+        "notes_count",
+        "followers_count",
+        "email_messages_count",
+        "products_count",
+    ];
+    const PERSONS: &[&str] = &[
+        "open_deals_count",
+        "related_open_deals_count",
+        "closed_deals_count",
+        "related_closed_deals_count",
+        "won_deals_count",
+        "related_won_deals_count",
+        "lost_deals_count",
+        "related_lost_deals_count",
+    ];
+    const ORGANIZATIONS: &[&str] = &[
+        "people_count",
+        "open_deals_count",
+        "won_deals_count",
+        "lost_deals_count",
+    ];
+    match entity {
+        "deals" => Some(DEALS),
+        "persons" => Some(PERSONS),
+        "organizations" => Some(ORGANIZATIONS),
+        "activities" => Some(&["attendees"]),
+        _ => None,
+    }
+}
+
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -68,8 +105,12 @@ pub async fn plan(
             let mut query: Vec<(String, String)> = Vec::new();
             let mut since = None;
             if name == "deals" {
-                // Deleted deals are excluded: they never propagate (docs/data-contract.md#pipedrive-entities).
-                query.push(("status".into(), "open,won,lost".into()));
+                // `deleted` lists deals deleted in the last 30 days (their deletion moves
+                // update_time), so a deletion reaches core as a soft delete the night after.
+                query.push(("status".into(), "open,won,lost,deleted".into()));
+            }
+            if let Some(fields) = include_fields(name) {
+                query.push(("include_fields".into(), fields.join(",")));
             }
             if incremental {
                 query.push(("sort_by".into(), "update_time".into()));

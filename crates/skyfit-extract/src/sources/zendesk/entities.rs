@@ -94,11 +94,9 @@ pub async fn plan(
                 None,
             ),
         };
-        let mut query = Vec::new();
-        if name == "tickets" {
-            // Deleted tickets never propagate (docs/data-contract.md#zendesk-entities).
-            query.push(("exclude_deleted".to_string(), "true".to_string()));
-        }
+        // Tickets are exported without `exclude_deleted`: a deleted ticket comes back with
+        // status `deleted` and becomes a soft delete in core (docs/data-contract.md#zendesk-entities).
+        let query = Vec::new();
         plans.push(EntityPlan {
             key,
             spec: EntitySpec {
