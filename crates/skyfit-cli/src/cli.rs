@@ -89,8 +89,13 @@ skyfit extract pipedrive deals persons\n  skyfit extract zendesk --full\n  skyfi
     /// The bronze lake itself: adopting the runs the original system wrote.
     #[command(subcommand)]
     Lake(LakeCommand),
-    /// Recent runs from the ledger (meta.pipeline_runs).
-    #[command(after_help = "Examples:\n  skyfit status\n  skyfit status --limit 50 --json")]
+    /// Is the data fresh and complete? Per core table: rows, last load, age against the
+    /// source's freshness limit, watermark, quarantines, last failure; per source: the last
+    /// extraction and its API requests; then the recent runs.
+    #[command(
+        after_help = "Examples:\n  skyfit status\n  skyfit status --json\n  skyfit status --run 20260304T030000Z\n  \
+skyfit status --fail-on-stale   # exit code 3 when a table is stale"
+    )]
     Status(StatusArgs),
     /// Check configuration, lake, database and API reachability, and say what is wrong.
     #[command(after_help = "Example:\n  skyfit doctor")]
@@ -361,11 +366,18 @@ pub struct AdoptArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    /// Recent runs listed (one line each).
     #[arg(long, default_value_t = 20)]
     pub limit: i64,
-    /// One JSON object per run instead of a table.
+    /// One JSON object (tables, sources, runs) instead of text, for scripts.
     #[arg(long)]
     pub json: bool,
+    /// The ledger rows of one run (per source, entity and stage) instead of the overview.
+    #[arg(long, value_name = "RUN_ID")]
+    pub run: Option<String>,
+    /// Exit with code 3 when a table is stale (older than its source's freshness limit).
+    #[arg(long)]
+    pub fail_on_stale: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,10 +13,12 @@ mod tls;
 mod watermarks;
 
 pub mod connect;
+pub mod freshness;
 
 pub use adopt::{Plan, Step};
 pub use connect::{Database, connect_with_retry};
 pub use embedded::{LocalServer, ensure_local_server};
+pub use freshness::{Freshness, FreshnessLimits, SourceFreshness, TableFreshness, freshness};
 pub use error::{Error, Result, pg_retry};
 pub use ledger::{
     LoadedPart, QuarantineRow, RunOutcome, RunRecord, RunRow, RunStatus, finish_run, loaded_parts,
