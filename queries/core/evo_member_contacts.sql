@@ -2,6 +2,8 @@
 -- @key: member_id, contact_position
 -- @strategy: replace_children
 -- @parent_key: member_id
+-- @parents: latest_evo_members -> core.evo_members
+-- @chunk_by: idMember
 -- @test unique: member_id, contact_position
 -- @test not_null: member_id, contact_position
 -- @test relationships: member_id -> core.evo_members.member_id

@@ -2,6 +2,8 @@
 -- @key: member_id, member_membership_id
 -- @strategy: replace_children
 -- @parent_key: member_id
+-- @parents: latest_evo_members -> core.evo_members
+-- @chunk_by: idMember
 -- @test unique: member_id, member_membership_id
 -- @test not_null: member_id, member_membership_id
 -- @test relationships: member_id -> core.evo_members.member_id

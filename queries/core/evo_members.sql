@@ -1,6 +1,7 @@
 -- @target: core.evo_members
 -- @key: member_id
 -- @strategy: merge
+-- @version: update_date
 -- @test unique: member_id
 -- @test not_null: member_id
 -- @test row_count: 1..

@@ -1,7 +1,9 @@
 -- @target: core.evo_receivables
 -- @key: receivable_id
 -- @strategy: replace_children
+-- @version: update_date
 -- @parent_key: sale_id
+-- @parents: latest_evo_sales -> core.evo_sales
 -- @test unique: receivable_id
 -- @test not_null: receivable_id, sale_id
 -- @test row_count: 1..

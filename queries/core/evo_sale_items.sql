@@ -2,6 +2,7 @@
 -- @key: sale_item_id
 -- @strategy: replace_children
 -- @parent_key: sale_id
+-- @parents: latest_evo_sales -> core.evo_sales
 -- @test unique: sale_item_id
 -- @test not_null: sale_item_id, sale_id
 -- @test relationships: sale_id -> core.evo_sales.sale_id

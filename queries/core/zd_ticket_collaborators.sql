@@ -2,6 +2,7 @@
 -- @key: ticket_id, user_id
 -- @strategy: replace_children
 -- @parent_key: ticket_id
+-- @parents: latest_zendesk_tickets -> core.zd_tickets
 -- @test unique: ticket_id, user_id
 -- @test not_null: ticket_id, user_id
 -- @test relationships: ticket_id -> core.zd_tickets.ticket_id

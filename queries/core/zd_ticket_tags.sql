@@ -2,6 +2,7 @@
 -- @key: ticket_id, tag
 -- @strategy: replace_children
 -- @parent_key: ticket_id
+-- @parents: latest_zendesk_tickets -> core.zd_tickets
 -- @test unique: ticket_id, tag
 -- @test not_null: ticket_id, tag
 -- @test relationships: ticket_id -> core.zd_tickets.ticket_id

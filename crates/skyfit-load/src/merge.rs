@@ -9,7 +9,7 @@ use arrow::record_batch::RecordBatch;
 use futures::Stream;
 use tokio_postgres::Transaction;
 
-use crate::sql::{TableName, create_stage_sql, upsert_sql};
+use crate::sql::{TableName, Versioning, create_stage_sql, upsert_sql};
 use crate::{BoxError, CopyEncoder, CopyOptions, EncodeReport, Error, Result, copy_in_with};
 
 /// What to merge into and how.
@@ -18,6 +18,7 @@ pub struct MergeSpec {
     target: TableName,
     key: Vec<String>,
     update: Option<Vec<String>>,
+    versioning: Versioning,
 }
 
 impl MergeSpec {
@@ -29,7 +30,15 @@ impl MergeSpec {
             target,
             key: key.into_iter().map(Into::into).collect(),
             update: None,
+            versioning: Versioning::default(),
         }
+    }
+
+    /// Which version of a key wins and which column records the last change
+    /// ([`Versioning`]); by default every staged row replaces the stored one.
+    pub fn with_versioning(mut self, versioning: Versioning) -> Self {
+        self.versioning = versioning;
+        self
     }
 
     /// Replace only these columns on conflict (empty: keep existing rows).
@@ -55,7 +64,14 @@ impl MergeSpec {
     pub fn upsert_sql(&self, columns: &[&str]) -> String {
         let key: Vec<&str> = self.key.iter().map(String::as_str).collect();
         let update = self.update_columns(columns);
-        upsert_sql(&self.target, &self.stage_name(), columns, &key, &update)
+        upsert_sql(
+            &self.target,
+            &self.stage_name(),
+            columns,
+            &key,
+            &update,
+            &self.versioning,
+        )
     }
 
     /// Columns replaced on conflict.
@@ -78,8 +94,10 @@ pub struct MergeOutcome {
     pub copied: u64,
     /// Rows inserted into the target.
     pub inserted: u64,
-    /// Existing target rows updated.
+    /// Existing target rows updated (a stored row newer than the staged one is not).
     pub updated: u64,
+    /// Staged rows left unwritten because the stored version of their key is newer.
+    pub kept: u64,
     /// Values the encoder altered.
     pub report: EncodeReport,
 }
@@ -125,17 +143,18 @@ where
         .map_err(Error::pg(target, "upsert"))?;
     let existing: i64 = row.get(0);
     let affected: i64 = row.get(1);
+    // Staged keys are unique, so every staged row whose key was not stored is inserted; the
+    // rest of what the upsert touched are updates (a version guard may have skipped some).
     let replaces = !spec.update_columns(&columns).is_empty();
-    let (inserted, updated) = if replaces {
-        (affected - existing, existing)
-    } else {
-        (affected, 0)
-    };
+    let inserted = (copied.rows as i64 - existing).max(0);
+    let updated = (affected - inserted).max(0);
+    let kept = (existing - updated).max(0);
     tracing::debug!(table = %target, copied = copied.rows, inserted, updated, "Merge finished.");
     Ok(MergeOutcome {
         copied: copied.rows,
         inserted: inserted as u64,
         updated: updated as u64,
+        kept: if replaces { kept as u64 } else { 0 },
         report: copied.report,
     })
 }

@@ -127,10 +127,99 @@ pub fn create_stage_sql(target: &TableName, stage: &str) -> String {
     )
 }
 
+/// How an upsert treats the stored row of a key it meets.
+///
+/// Without `order` every staged row replaces the stored one (the newest load wins, whatever
+/// the version it carries). With it, a stored row whose version is strictly newer stays: the
+/// `order` columns are compared in turn, a NULL oldest, so a late older run changes nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Versioning {
+    /// Columns that order the versions of a key, most significant first (the record's own
+    /// change time, then the run id).
+    pub order: Vec<String>,
+    /// Column set to `now()` when an update changes a content column (`_updated_at`).
+    pub touch: Option<String>,
+    /// Columns that are not content (lineage: run id, file, line): a change in them alone
+    /// leaves `touch` as it was.
+    pub lineage: Vec<String>,
+}
+
+impl Versioning {
+    /// Versions ordered by `order`.
+    pub fn ordered_by(order: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Versioning {
+            order: order.into_iter().map(Into::into).collect(),
+            ..Default::default()
+        }
+    }
+
+    /// `column` records the time of the last change.
+    pub fn with_touch(mut self, column: impl Into<String>) -> Self {
+        self.touch = Some(column.into());
+        self
+    }
+
+    /// Columns a change in which is not a change of the row's content.
+    pub fn with_lineage(mut self, columns: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.lineage = columns.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The condition under which the stored row `t` is strictly newer than the incoming
+    /// `EXCLUDED` one (`None` without `order`).
+    pub fn stored_is_newer(&self) -> Option<String> {
+        self.order.iter().rev().fold(None, |later, c| {
+            let c = quote_ident(c);
+            let newer =
+                format!("(t.{c} IS NOT NULL AND (EXCLUDED.{c} IS NULL OR t.{c} > EXCLUDED.{c}))");
+            Some(match later {
+                None => newer,
+                Some(l) => {
+                    format!("({newer} OR (t.{c} IS NOT DISTINCT FROM EXCLUDED.{c} AND {l}))")
+                }
+            })
+        })
+    }
+
+    /// `SET` assignments and the `WHERE` of `ON CONFLICT … DO UPDATE` for `update`.
+    fn update_clause(&self, update: &[&str]) -> String {
+        let mut sets: Vec<String> = update
+            .iter()
+            .map(|c| format!("{0} = EXCLUDED.{0}", quote_ident(c)))
+            .collect();
+        if let Some(touch) = &self.touch {
+            let content: Vec<String> = update
+                .iter()
+                .filter(|c| **c != touch.as_str() && !self.lineage.iter().any(|l| l == *c))
+                .map(|c| quote_ident(c))
+                .collect();
+            let touch = quote_ident(touch);
+            if !content.is_empty() {
+                let stored = content.iter().map(|c| format!("t.{c}")).collect::<Vec<_>>();
+                let incoming = content
+                    .iter()
+                    .map(|c| format!("EXCLUDED.{c}"))
+                    .collect::<Vec<_>>();
+                // ROW(…) so that one content column compares like several.
+                sets.push(format!(
+                    "{touch} = CASE WHEN ROW({}) IS DISTINCT FROM ROW({}) THEN now() ELSE t.{touch} END",
+                    stored.join(", "),
+                    incoming.join(", ")
+                ));
+            }
+        }
+        let mut out = format!("UPDATE SET {}", sets.join(", "));
+        if let Some(newer) = self.stored_is_newer() {
+            out.push_str(&format!(" WHERE NOT {newer}"));
+        }
+        out
+    }
+}
+
 /// Upsert from `stage` into `target` on `key`. `update` lists the columns replaced
-/// on conflict (`DO NOTHING` when empty). The statement returns one row: how many
-/// stage rows already had their key in the target (read from the snapshot before
-/// the insert) and how many rows the upsert inserted or updated.
+/// on conflict (`DO NOTHING` when empty), as `versioning` allows. The statement returns one
+/// row: how many stage rows already had their key in the target (read from the snapshot
+/// before the insert) and how many rows the upsert inserted or updated.
 ///
 /// (`RETURNING xmax = 0`, the usual insert/update split, is refused on partitioned
 /// tables, hence the `EXISTS` count.)
@@ -140,18 +229,14 @@ pub fn upsert_sql(
     columns: &[&str],
     key: &[&str],
     update: &[&str],
+    versioning: &Versioning,
 ) -> String {
     let cols = column_list(columns.iter().copied());
     let stage = quote_ident(stage);
     let action = if update.is_empty() {
         "NOTHING".to_owned()
     } else {
-        let sets = update
-            .iter()
-            .map(|c| format!("{0} = EXCLUDED.{0}", quote_ident(c)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        format!("UPDATE SET {sets}")
+        versioning.update_clause(update)
     };
     let matches = key
         .iter()
@@ -166,7 +251,7 @@ pub fn upsert_sql(
     format!(
         "WITH existing AS (SELECT count(*) AS n FROM pg_temp.{stage} s \
          CROSS JOIN LATERAL (SELECT 1 FROM {target} t WHERE {matches} LIMIT 1) hit), \
-         merged AS (INSERT INTO {target} ({cols}) SELECT {cols} FROM pg_temp.{stage} \
+         merged AS (INSERT INTO {target} AS t ({cols}) SELECT {cols} FROM pg_temp.{stage} \
          ON CONFLICT ({key}) DO {action} RETURNING 1) \
          SELECT (SELECT n FROM existing), (SELECT count(*) FROM merged)",
         key = column_list(key.iter().copied()),
@@ -207,16 +292,51 @@ mod tests {
             &["member_id", "raw_data"],
             &["member_id"],
             &["raw_data"],
+            &Versioning::default(),
         );
         assert_eq!(
             sql,
             "WITH existing AS (SELECT count(*) AS n FROM pg_temp.\"members_raw__stage\" s \
              CROSS JOIN LATERAL (SELECT 1 FROM \"stg_evo\".\"members_raw\" t WHERE t.\"member_id\" = s.\"member_id\" LIMIT 1) hit), \
-             merged AS (INSERT INTO \"stg_evo\".\"members_raw\" (\"member_id\", \"raw_data\") \
+             merged AS (INSERT INTO \"stg_evo\".\"members_raw\" AS t (\"member_id\", \"raw_data\") \
              SELECT \"member_id\", \"raw_data\" FROM pg_temp.\"members_raw__stage\" \
              ON CONFLICT (\"member_id\") DO UPDATE SET \"raw_data\" = EXCLUDED.\"raw_data\" RETURNING 1) \
              SELECT (SELECT n FROM existing), (SELECT count(*) FROM merged)"
         );
-        assert!(upsert_sql(&t, "s", &["a"], &["a"], &[]).contains("DO NOTHING"));
+        assert!(
+            upsert_sql(&t, "s", &["a"], &["a"], &[], &Versioning::default()).contains("DO NOTHING")
+        );
+    }
+
+    #[test]
+    fn a_versioned_upsert_keeps_newer_rows_and_touches_changed_ones() {
+        let t = TableName::new("core", "evo_sales");
+        let v = Versioning::ordered_by(["update_date", "_source_run_id"])
+            .with_touch("_updated_at")
+            .with_lineage(["_source_run_id"]);
+        let sql = upsert_sql(
+            &t,
+            "s",
+            &["sale_id", "amount", "update_date", "_source_run_id"],
+            &["sale_id"],
+            &["amount", "update_date", "_source_run_id"],
+            &v,
+        );
+        assert!(
+            sql.contains(
+                "\"_updated_at\" = CASE WHEN ROW(t.\"amount\", t.\"update_date\") IS DISTINCT FROM \
+                 ROW(EXCLUDED.\"amount\", EXCLUDED.\"update_date\") THEN now() ELSE t.\"_updated_at\" END"
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.contains(
+                " WHERE NOT ((t.\"update_date\" IS NOT NULL AND (EXCLUDED.\"update_date\" IS NULL OR \
+                 t.\"update_date\" > EXCLUDED.\"update_date\")) OR (t.\"update_date\" IS NOT DISTINCT FROM \
+                 EXCLUDED.\"update_date\" AND (t.\"_source_run_id\" IS NOT NULL AND \
+                 (EXCLUDED.\"_source_run_id\" IS NULL OR t.\"_source_run_id\" > EXCLUDED.\"_source_run_id\")))) RETURNING"
+            ),
+            "{sql}"
+        );
     }
 }

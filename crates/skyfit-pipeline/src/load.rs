@@ -286,6 +286,7 @@ fn summarise(
 ) -> TargetSummary {
     let mut s = p.summary.clone();
     (s.copied, s.inserted, s.updated, s.deleted) = (w.copied, w.inserted, w.updated, w.deleted);
+    s.kept_newer = w.kept;
     s.rows = p.produced();
     if !s.child {
         s.dropped = s.bronze_records.saturating_sub(s.rows);

@@ -18,8 +18,9 @@ use arrow::array::RecordBatch;
 use datafusion::dataframe::DataFrame;
 use futures::{Stream, StreamExt, TryStreamExt};
 use skyfit_lake::LakeStore;
+use skyfit_load::sql::Versioning;
 use skyfit_load::strategy::{
-    Merge, PartitionedSwap, ReplaceChildren, Swap, Writer, is_partitioned,
+    Merge, ParentKeys, PartitionedSwap, ReplaceChildren, Swap, Writer, is_partitioned,
 };
 use skyfit_load::{BoxError, CopyEncoder, PgColumn};
 use skyfit_transform::{Strategy, TransformSession};
@@ -142,6 +143,12 @@ pub(crate) async fn plan(
         .map(|c| PgColumn::new(&c.name, c.pg_type))
         .collect();
     let encoder = CopyEncoder::try_new(&schema, &pg_cols).map_err(|e| load_error(t, e))?;
+    // The parents are read before the passes re-register the primary table with a pass's
+    // filter: they are the parents of every pending part, whatever pass their children fall in.
+    let parents = match strategy {
+        Strategy::ReplaceChildren => Some(parent_keys(env.session, t, &targets).await?),
+        _ => None,
+    };
     let limit = opts.max_bad_values;
     // Records the stg query cannot key are quarantined whole (core reads the same records:
     // once is enough).
@@ -176,7 +183,15 @@ pub(crate) async fn plan(
     let partitioned = is_partitioned(client, &t.table)
         .await
         .map_err(|e| load_error(t, e))?;
-    let writer = writer(t, strategy, partitioned, opts.connections)?;
+    let versioning = versioning(t, &cols, &targets)?;
+    let writer = writer(
+        t,
+        strategy,
+        partitioned,
+        opts.connections,
+        versioning,
+        parents,
+    )?;
     Ok(Plan::Write(Planned {
         summary: s,
         pending,
@@ -191,16 +206,138 @@ pub(crate) async fn plan(
     }))
 }
 
+/// Lineage columns: a change in them alone is not a change of a row's content.
+const LINEAGE: [&str; 9] = [
+    "_source_run_id",
+    "run_id",
+    "ingestion_date",
+    "_source_file",
+    "_source_line",
+    "source_blob_path",
+    "source_line_no",
+    "_run_id",
+    "_ingestion_date",
+];
+
+/// The run-order columns, in the order they are looked for: core's `_source_run_id`, stg's
+/// `run_id`.
+const RUN_COLUMNS: [&str; 2] = ["_source_run_id", "run_id"];
+
+/// How `t`'s upserts order versions and record changes. Versions: the query's `@version`
+/// columns (the record's own change time), then the run id when the target stores one (run ids
+/// sort chronologically); a stored row strictly newer stays. The time of the last change:
+/// `_updated_at` where the table has it, else stg's `loaded_at`, moved only when a content
+/// column changes.
+fn versioning(t: &Target, cols: &[TargetColumn], all: &[TargetColumn]) -> Result<Versioning> {
+    let written = |c: &str| cols.iter().any(|x| x.name == c);
+    if let Some(v) = t.version.iter().find(|v| !written(v)) {
+        return Err(Error::Query {
+            query: t.path(),
+            message: format!(
+                "the @version column {v} of {} is not in the result",
+                t.name()
+            ),
+        });
+    }
+    let mut order = t.version.clone();
+    order.extend(
+        RUN_COLUMNS
+            .iter()
+            .find(|c| written(c))
+            .map(|c| c.to_string()),
+    );
+    let has = |c: &str| all.iter().any(|x| x.name == c);
+    let touch = ["_updated_at", "loaded_at"]
+        .into_iter()
+        .find(|c| has(c) && !written(c));
+    let mut v = Versioning::ordered_by(order).with_lineage(LINEAGE);
+    if let Some(touch) = touch {
+        v = v.with_touch(touch);
+    }
+    Ok(v)
+}
+
+/// The parents' column holding the run of their version in the load.
+const PARENT_RUN: &str = "_run_id";
+
+/// The distinct parent keys of the pending parts (`@parents`), cast to the child table's
+/// parent key column.
+async fn parent_keys(
+    session: &TransformSession,
+    t: &Target,
+    targets: &[TargetColumn],
+) -> Result<ParentKeys> {
+    let missing = |what: &str| Error::Query {
+        query: t.path(),
+        message: format!("strategy replace_children needs {what}"),
+    };
+    let parent = t
+        .parent_key
+        .as_deref()
+        .ok_or_else(|| missing("`-- @parent_key: column`"))?;
+    let sql = t
+        .parents_sql
+        .as_deref()
+        .ok_or_else(|| missing("`-- @parents: relation`"))?;
+    let column = targets
+        .iter()
+        .find(|c| c.name == parent)
+        .ok_or_else(|| missing(&format!("its parent key {parent} in {}", t.name())))?;
+    let batches = session.context().sql(sql).await?.collect().await?;
+    use arrow::datatypes::{DataType, Field, Schema};
+    let mut fields = vec![Field::new(parent, column.arrow.clone(), true)];
+    let mut pg = vec![PgColumn::new(parent, column.pg_type)];
+    // With the parents' table, each parent's run in the load, compared with the stored one.
+    if t.parent_table.is_some() {
+        fields.push(Field::new(PARENT_RUN, DataType::Utf8, true));
+        pg.push(PgColumn::new(PARENT_RUN, skyfit_load::PgType::Text));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let mut keys = Vec::with_capacity(batches.len());
+    for b in batches.iter().filter(|b| b.num_rows() > 0) {
+        let arrow_error = |e: arrow::error::ArrowError| Error::DataFusion(e.into());
+        let mut columns =
+            vec![arrow::compute::cast(b.column(0), &column.arrow).map_err(arrow_error)?];
+        if t.parent_table.is_some() {
+            columns.push(arrow::compute::cast(b.column(1), &DataType::Utf8).map_err(arrow_error)?);
+        }
+        keys.push(RecordBatch::try_new(schema.clone(), columns).map_err(arrow_error)?);
+    }
+    let encoder = CopyEncoder::try_new(&schema, &pg).map_err(|e| load_error(t, e))?;
+    Ok(ParentKeys::new(keys, encoder))
+}
+
 /// The strategy that writes `t`'s rows.
-fn writer(t: &Target, strategy: Strategy, partitioned: bool, connections: usize) -> Result<Writer> {
+fn writer(
+    t: &Target,
+    strategy: Strategy,
+    partitioned: bool,
+    connections: usize,
+    versioning: Versioning,
+    parents: Option<ParentKeys>,
+) -> Result<Writer> {
     Ok(match strategy {
-        Strategy::Merge => Writer::Merge(Merge::new(t.key.clone()).with_partitioned(partitioned)),
+        Strategy::Merge => Writer::Merge(
+            Merge::new(t.key.clone())
+                .with_partitioned(partitioned)
+                .with_versioning(versioning),
+        ),
         Strategy::ReplaceChildren => {
             let parent = t.parent_key.clone().ok_or_else(|| Error::Query {
                 query: t.path(),
                 message: "strategy replace_children needs `-- @parent_key: column`".into(),
             })?;
-            Writer::ReplaceChildren(ReplaceChildren::new(parent).with_partitioned(partitioned))
+            let mut w = ReplaceChildren::new(parent)
+                .with_partitioned(partitioned)
+                .with_key(t.key.clone())
+                .with_versioning(versioning);
+            if let Some(parents) = parents {
+                w = w.with_parents(parents);
+            }
+            if let Some(table) = &t.parent_table {
+                w = w.with_parent_table(table.clone(), RUN_COLUMNS[0]);
+            }
+            Writer::ReplaceChildren(w)
         }
         Strategy::FullRefresh if partitioned => {
             Writer::PartitionedSwap(PartitionedSwap::new(connections))

@@ -10,7 +10,7 @@
 //! * DataFusion reads exactly the records the run manifests list for the parts;
 //! * dedup only drops: stg rows ≤ bronze records;
 //! * every row the query produced reached the table (COPY count, and for a merge
-//!   inserted + updated);
+//!   inserted + updated + kept, a row being kept when the stored version of its key is newer);
 //! * the stg and the parent core table of an entity, loaded from the same parts, hold
 //!   the same number of keys (two independently written queries agree on the keys).
 //!
@@ -43,10 +43,10 @@ pub fn target_problems(t: &TargetSummary) -> Vec<String> {
             t.target, t.rows, t.copied
         ));
     }
-    if t.strategy == Strategy::Merge && t.inserted + t.updated != t.rows {
+    if t.strategy == Strategy::Merge && t.inserted + t.updated + t.kept_newer != t.rows {
         out.push(format!(
-            "{}: {} rows merged as {} inserted + {} updated",
-            t.target, t.rows, t.inserted, t.updated
+            "{}: {} rows merged as {} inserted + {} updated + {} kept (stored version newer)",
+            t.target, t.rows, t.inserted, t.updated, t.kept_newer
         ));
     }
     out

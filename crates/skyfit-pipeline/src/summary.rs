@@ -43,6 +43,9 @@ pub struct TargetSummary {
     pub inserted: u64,
     pub updated: u64,
     pub deleted: u64,
+    /// Rows not written because the stored version of their key is newer (a late older run).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub kept_newer: u64,
     pub quarantined: u64,
     pub seconds: f64,
     pub up_to_date: bool,
@@ -57,6 +60,10 @@ pub struct TargetSummary {
     /// function of the primary table's records alone.
     #[serde(skip)]
     pub reads_others: bool,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Default for TargetSummary {
@@ -80,6 +87,7 @@ impl Default for TargetSummary {
             inserted: 0,
             updated: 0,
             deleted: 0,
+            kept_newer: 0,
             quarantined: 0,
             seconds: 0.0,
             up_to_date: false,

@@ -81,6 +81,15 @@ pub struct Target {
     pub strategy: Strategy,
     /// The parent's key of a `replace_children` target.
     pub parent_key: Option<String>,
+    /// The query giving the distinct keys of the parents a `replace_children` load covers
+    /// (`@parents`), run over the same parts as the rows.
+    pub parents_sql: Option<String>,
+    /// The parents' own table (`@parents: relation -> schema.table`): a parent stored there
+    /// from a newer run keeps its children.
+    pub parent_table: Option<TableName>,
+    /// `@version`: the columns holding the record's own change time, compared before the run
+    /// order when an upsert meets a stored row.
+    pub version: Vec<String>,
     /// `@chunk_by`: the primary table's column a large load is split on ([`crate::passes`]).
     pub chunk_by: Option<String>,
 }
@@ -157,6 +166,13 @@ impl Target {
             key: query.key.clone(),
             strategy: query.strategy,
             parent_key: query.parent_key.clone(),
+            parents_sql: query.parents_sql(),
+            parent_table: query
+                .parent_table
+                .as_deref()
+                .and_then(|t| t.split_once('.'))
+                .map(|(s, n)| TableName::new(s, n)),
+            version: query.version.clone(),
             chunk_by: query.chunk_by.clone(),
             query,
         };

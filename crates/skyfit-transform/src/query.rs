@@ -13,7 +13,7 @@ pub enum Strategy {
     Merge,
     /// Rebuild the table (shadow table + atomic swap).
     FullRefresh,
-    /// Child rows: delete the rows of every parent present in the result, then insert.
+    /// Child rows: delete the rows of every parent in the load (`@parents`), then insert.
     ReplaceChildren,
 }
 
@@ -80,6 +80,20 @@ pub struct QueryFile {
     /// version of a key shares (it determines the key). A large load then runs in passes over
     /// buckets of it, each pass holding only its keys in memory.
     pub chunk_by: Option<String>,
+    /// `-- @parents: relation -> schema.table`: the shared relation (`latest_evo_members`)
+    /// whose rows are the parents a `replace_children` load covers, each by its `@parent_key`
+    /// column. A parent in the load whose newest version has no children loses its old ones.
+    pub parents: Option<String>,
+    /// The parents' own table (`core.evo_members`, after `->`): a parent stored there from a
+    /// newer run than the load's keeps its children.
+    pub parent_table: Option<String>,
+    /// The query giving the parent keys of the load and the run of each one's version:
+    /// `parents` expanded with the shared relations, set by [`QueryFile::load_in`] (`None` for text parsed alone).
+    pub parents_sql: Option<String>,
+    /// `-- @version: column[, column]`: the record's own change time (e.g. `update_date`),
+    /// compared before the run order when an upsert meets a stored row: an older version never
+    /// replaces a newer one.
+    pub version: Vec<String>,
     pub tests: Vec<DataTest>,
     /// The full text (header included: it is only comments).
     pub sql: String,
@@ -108,7 +122,20 @@ impl QueryFile {
         })?;
         // Shared relations of `queries/_shared/` the query names become CTEs of its text.
         let shared = crate::shared::SharedRelations::for_query_or(path, queries_dir)?;
-        Self::parse(path, &shared.expand(&sql))
+        let mut q = Self::parse(path, &shared.expand(&sql))?;
+        if let (Some(relation), Some(key)) = (&q.parents, &q.parent_key) {
+            q.parents_sql = Some(shared.expand(&parents_select(relation, key)));
+        }
+        Ok(q)
+    }
+
+    /// The distinct parent keys of the rows of `relation` (text parsed alone has no shared
+    /// relations: the relation must then be a table the session has).
+    pub fn parents_sql(&self) -> Option<String> {
+        self.parents_sql.clone().or_else(|| {
+            let (relation, key) = (self.parents.as_ref()?, self.parent_key.as_ref()?);
+            Some(parents_select(relation, key))
+        })
     }
 
     pub fn parse(path: &Path, sql: &str) -> Result<Self> {
@@ -119,7 +146,8 @@ impl QueryFile {
         };
         let (mut target, mut key, mut strategy, mut parent_key, mut tests) =
             (None, None, None, None, Vec::new());
-        let mut chunk_by = None;
+        let (mut chunk_by, mut parents, mut version) = (None, None, Vec::new());
+        let mut parent_table: Option<String> = None;
         for (i, raw) in sql.lines().enumerate() {
             let n = i + 1;
             let Some(rest) = raw.trim().strip_prefix("-- @") else {
@@ -148,6 +176,15 @@ impl QueryFile {
                 }
                 "parent_key" => parent_key = Some(value.trim_matches('"').to_string()),
                 "chunk_by" => chunk_by = Some(value.trim_matches('"').to_string()),
+                "parents" => {
+                    let (relation, table) = match value.split_once("->") {
+                        Some((r, t)) => (r.trim(), Some(t.trim().to_string())),
+                        None => (value, None),
+                    };
+                    parents = Some(relation.trim_matches('"').to_string());
+                    parent_table = table;
+                }
+                "version" => version = list(value),
                 t if t.starts_with("test ") => {
                     tests.push(parse_test(t["test ".len()..].trim(), value).map_err(|m| err(n, m))?)
                 }
@@ -168,6 +205,24 @@ impl QueryFile {
                 "strategy replace_children needs `-- @parent_key: column`".into(),
             ));
         }
+        if strategy == Strategy::ReplaceChildren && parents.is_none() {
+            return Err(err(
+                1,
+                "strategy replace_children needs `-- @parents: relation` (the parents a load \
+                 covers, e.g. latest_evo_members): without it a parent whose last child was \
+                 removed would keep its old children"
+                    .into(),
+            ));
+        }
+        if let Some(r) = parents.as_deref().filter(|r| !is_identifier(r)) {
+            return Err(err(1, format!("@parents `{r}` is not a relation name")));
+        }
+        if let Some(t) = parent_table.as_deref().filter(|t| {
+            t.split_once('.')
+                .is_none_or(|(s, n)| !is_identifier(s) || !is_identifier(n))
+        }) {
+            return Err(err(1, format!("@parents table `{t}` is not schema.table")));
+        }
         Ok(QueryFile {
             path: path.into(),
             target,
@@ -175,6 +230,10 @@ impl QueryFile {
             strategy,
             parent_key,
             chunk_by,
+            parents,
+            parent_table,
+            parents_sql: None,
+            version,
             tests,
             sql: sql.to_string(),
             column_docs: column_docs(sql),
@@ -187,6 +246,17 @@ impl QueryFile {
             .split_once('.')
             .unwrap_or(("public", &self.target))
     }
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Each parent's key and the run of its version in the load.
+fn parents_select(relation: &str, key: &str) -> String {
+    format!(
+        "SELECT {key}, max(_run_id) AS _run_id FROM {relation} WHERE {key} IS NOT NULL GROUP BY {key}"
+    )
 }
 
 fn parse_test(kind: &str, value: &str) -> std::result::Result<DataTest, String> {

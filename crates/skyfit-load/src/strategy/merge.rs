@@ -8,6 +8,7 @@ use tokio_postgres::Client;
 use super::{Destination, LoadStrategy, Staged, Written};
 use crate::merge::{MergeSpec, merge};
 use crate::partition::split_default;
+use crate::sql::Versioning;
 use crate::{BoxError, Error, Result};
 
 /// Upsert the rows by `key`.
@@ -15,6 +16,7 @@ use crate::{BoxError, Error, Result};
 pub struct Merge {
     key: Vec<String>,
     partitioned: bool,
+    versioning: Versioning,
 }
 
 impl Merge {
@@ -23,7 +25,14 @@ impl Merge {
         Merge {
             key: key.into_iter().map(Into::into).collect(),
             partitioned: false,
+            versioning: Versioning::default(),
         }
+    }
+
+    /// Which version of a key wins and which column records the last change.
+    pub fn with_versioning(mut self, versioning: Versioning) -> Self {
+        self.versioning = versioning;
+        self
     }
 
     /// The target is partitioned by year: rows of a year without a partition, which land in
@@ -50,7 +59,8 @@ impl LoadStrategy for Merge {
             .transaction()
             .await
             .map_err(Error::pg(to.table, "begin"))?;
-        let spec = MergeSpec::new(to.table.clone(), self.key.clone());
+        let spec = MergeSpec::new(to.table.clone(), self.key.clone())
+            .with_versioning(self.versioning.clone());
         let m = merge(&tx, &spec, to.encoder, rows).await?;
         if self.partitioned {
             split_default(&tx, to.table).await?;
@@ -60,6 +70,7 @@ impl LoadStrategy for Merge {
             inserted: m.inserted,
             updated: m.updated,
             deleted: 0,
+            kept: m.kept,
         };
         Ok(Staged::new(tx, to.table, written))
     }

@@ -6,7 +6,8 @@
 //! commit together or not at all.
 //!
 //! * [`Merge`] — COPY into a temp table, upsert by key;
-//! * [`ReplaceChildren`] — COPY into a temp table, delete the rows of every parent present,
+//! * [`ReplaceChildren`] — COPY the rows and the parents in the load into temp tables, delete
+//!   every stored child of those parents,
 //!   insert;
 //! * [`Swap`] — full refresh: a shadow table loaded and indexed outside any lock, swapped in;
 //! * [`PartitionedSwap`] — full refresh of a partitioned table, partition by partition (the
@@ -29,7 +30,7 @@ mod swap;
 
 pub use merge::Merge;
 pub use partitioned_swap::PartitionedSwap;
-pub use replace_children::ReplaceChildren;
+pub use replace_children::{ParentKeys, ReplaceChildren};
 pub use swap::Swap;
 
 /// How long a swap waits for readers to release the target.
@@ -49,8 +50,10 @@ pub struct Written {
     pub copied: u64,
     pub inserted: u64,
     pub updated: u64,
-    /// Rows removed (children of the parents present).
+    /// Rows removed (the stored children of the parents in the load).
     pub deleted: u64,
+    /// Rows not written because the stored version of their key is newer (a late older run).
+    pub kept: u64,
 }
 
 /// Rows written and not committed yet: record what was loaded in [`Staged::transaction`],

@@ -97,6 +97,7 @@ where
         inserted: copied.rows,
         updated: 0,
         deleted: 0,
+        kept: 0,
     };
     Ok(Staged::new(tx, to.table, written))
 }

@@ -1,6 +1,7 @@
 //! Bronze → PostgreSQL through the real SQL in `queries/`, against a real server.
 
 mod bad_values;
+mod children;
 mod entries;
 mod failover;
 mod golden_queries;
