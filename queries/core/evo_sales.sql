@@ -1,10 +1,12 @@
 -- @target: core.evo_sales
 -- @key: sale_id
 -- @strategy: merge
+-- @version: update_date
 -- @test unique: sale_id
 -- @test not_null: sale_id
 -- @test row_count: 1..
 -- EVO sales: one row per sale header, latest version. Source: bronze.evo_sales (GET /api/v2/sales).
+-- A removed sale (removed, removalDate) keeps its row, flagged is_deleted with _deleted_at.
 -- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
 -- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH latest AS (SELECT * FROM latest_evo_sales)
@@ -30,5 +32,7 @@ SELECT
     TRY_CAST(json_as_text(_raw, 'idEmployeeRemoval') AS BIGINT) AS employee_removal_id,  -- employee who removed the sale
     COALESCE(json_as_text(_raw, 'idSaleMigration'), json_as_text(_raw, 'saleMigrationId')) AS sale_migration_id,  -- idSaleMigration (API), saleMigrationId as fallback
     COALESCE(json_as_text(_raw, 'cartToken'), json_as_text(_raw, 'idCartToken')) AS cart_token,  -- cartToken, idCartToken as fallback
+    COALESCE(TRY_CAST(json_as_text(_raw, 'removed') AS BOOLEAN), false) AS is_deleted,  -- removed in EVO (= removed): the row is kept, views leave it out
+    CASE WHEN TRY_CAST(json_as_text(_raw, 'removed') AS BOOLEAN) THEN evo_timestamp(json_as_text(_raw, 'removalDate')) END AS _deleted_at,  -- when it was removed (removalDate of the removed version); NULL while not removed
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

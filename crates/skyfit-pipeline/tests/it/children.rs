@@ -197,7 +197,7 @@ async fn two_nights_loaded_at_once_keep_the_children_of_the_newest_versions() {
 fn sale(id: i64, update: &str, observations: &str) -> serde_json::Value {
     json!({"idSale": id, "idMember": 1, "idBranch": 1, "saleDate": "2026-10-01T10:00:00",
            "updateDate": update, "observations": observations,
-           "saleItens": [{"idSaleItem": id * 10, "item": observations}],
+           "saleItens": [{"idSaleItem": id * 10, "item": observations, "saleValue": 10.0}],
            "receivables": [{"idReceivable": id * 100, "idSale": id, "ammount": 10.0,
                             "updateDate": update}]})
 }
@@ -338,4 +338,33 @@ async fn updated_at_moves_when_an_upsert_changes_a_row_and_only_then() {
     assert!(updated_at(&db, core).await > first.0, "core");
     assert!(updated_at(&db, stg).await > first.1, "stg_evo");
     assert!(updated_at(&db, zd).await > first.2, "stg_zendesk");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_sale_is_flagged_kept_and_left_out_of_the_views() {
+    let l = new_lake();
+    let db = TestDb::new().await;
+    let mut opts = LoadOptions::new(queries());
+    opts.entities = vec!["sales".into()];
+    let kept = sale(6, "2026-11-01T09:00:00", "kept");
+    let night_1 = [sale(5, "2026-11-01T09:00:00", "open"), kept.clone()];
+    write(&l.lake, Source::Evo, None, "sales", &run_id(1), &night_1).await;
+    load(&l.lake, db.database(), &opts).await.unwrap();
+    let mut removed = sale(5, "2026-11-02T09:00:00", "open");
+    let r = removed.as_object_mut().unwrap();
+    r.insert("removed".into(), json!(true));
+    r.insert("removalDate".into(), json!("2026-11-02T08:30:00"));
+    write(&l.lake, Source::Evo, None, "sales", &run_id(2), &[removed]).await;
+    load(&l.lake, db.database(), &opts).await.unwrap();
+
+    let flags = "SELECT sale_id::text || ' ' || is_deleted || ' ' || \
+                 coalesce(to_char(_deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), '-') \
+                 FROM core.evo_sales ORDER BY sale_id";
+    assert_eq!(
+        text(&db, flags).await,
+        ["5 true 2026-11-02 08:30", "6 false -"]
+    );
+    let monthly = "SELECT sales::text || ' ' || removed_sales || ' ' || sale_value::text \
+                   FROM analytics.evo_monthly_sales";
+    assert_eq!(text(&db, monthly).await, ["1 1 10.00"]);
 }
