@@ -101,9 +101,10 @@ async fn load_targets(
     };
     for t in &targets {
         let loaded = match parts.prepare(lake, &session, t).await {
-            Ok(all) => {
+            Ok(_) => {
                 let simulated = summary.simulated.iter().any(|r| r.target == t.name());
-                load_with_retry(env, db, client, t, all, simulated).await
+                let (all, feeds) = (&parts.0[&t.primary], parts.feeds(t));
+                load_with_retry(env, db, client, t, all, &feeds, simulated).await
             }
             Err(e) => Err(e),
         };
@@ -175,7 +176,23 @@ impl PartsCache {
         }
         Ok(&self.0[&t.primary])
     }
+
+    /// The other bronze tables that feed a child target's rows (EVO receivables, nested in
+    /// sales and from their own endpoint), with their parts: a new part of one of them loads
+    /// the target even when its primary table has none.
+    fn feeds<'a>(&'a self, t: &'a Target) -> Vec<Feed<'a>> {
+        if t.strategy != Strategy::ReplaceChildren {
+            return Vec::new();
+        }
+        t.secondary
+            .iter()
+            .filter_map(|b| Some((b, self.0.get(b)?.as_slice())))
+            .collect()
+    }
 }
+
+/// A bronze table feeding a target besides its primary one, with its complete parts.
+pub(crate) type Feed<'a> = (&'a BronzeRef, &'a [BronzePart]);
 
 /// The load's connection. `synchronous_commit = off`: a commit returns before its WAL is
 /// flushed. A server crash can then lose the last commits, but each target's rows commit with
@@ -208,12 +225,13 @@ async fn load_with_retry(
     client: &mut Client,
     t: &Target,
     parts: &[BronzePart],
+    feeds: &[Feed<'_>],
     simulated: bool,
 ) -> Result<TargetSummary> {
     let mut delay = Duration::from_millis(500);
     let mut attempt = 1;
     loop {
-        match load_target(env, db, client, t, parts, simulated, attempt - 1).await {
+        match load_target(env, db, client, t, parts, feeds, simulated, attempt - 1).await {
             Ok(s) => return Ok(s),
             Err(e) if e.is_transient() && attempt < MAX_ATTEMPTS => {
                 warn!(target = %t.name(), attempt, error = %e, "Load failed on a transient database error, retrying.");
@@ -235,11 +253,12 @@ async fn load_target(
     client: &mut Client,
     t: &Target,
     parts: &[BronzePart],
+    feeds: &[Feed<'_>],
     simulated: bool,
     retries: u32,
 ) -> Result<TargetSummary> {
     let started = Instant::now();
-    let mut p = match plan(env, client, t, parts).await? {
+    let mut p = match plan(env, client, t, parts, feeds).await? {
         Plan::Write(p) => p,
         Plan::UpToDate(mut up_to_date) => {
             up_to_date.seconds = started.elapsed().as_secs_f64();
@@ -265,6 +284,7 @@ async fn load_target(
         staged.transaction(),
         t,
         &p.pending,
+        &p.fed,
         &bad,
         &s,
         &opts.run_id,

@@ -27,7 +27,8 @@ use skyfit_transform::{Strategy, TransformSession};
 use tokio_postgres::Client;
 use tracing::info;
 
-use crate::bronze::{BronzePart, register};
+use crate::bronze::{BronzePart, BronzeRef, register};
+use crate::load::Feed;
 use crate::cast::{self, Quarantined};
 use crate::error::{Error, Result};
 use crate::options::LoadOptions;
@@ -48,6 +49,8 @@ pub(crate) struct Planned {
     pub summary: TargetSummary,
     /// The parts read, recorded in `meta.loaded_parts` with the rows.
     pub pending: Vec<BronzePart>,
+    /// The new parts of the other tables feeding a child target, recorded with them.
+    pub fed: Vec<(BronzeRef, BronzePart)>,
     pub writer: Writer,
     pub encoder: CopyEncoder,
     passes: Vec<DataFrame>,
@@ -74,6 +77,7 @@ pub(crate) async fn plan(
     client: &Client,
     t: &Target,
     all: &[BronzePart],
+    feeds: &[Feed<'_>],
 ) -> Result<Plan> {
     let opts = env.opts;
     let strategy = if opts.full_refresh {
@@ -112,7 +116,19 @@ pub(crate) async fn plan(
         reads_others: t.reads_others(),
         ..Default::default()
     };
-    if pending.is_empty() && !full {
+    // A child target also fed by another table (EVO receivables from their own endpoint) loads
+    // when that table has new parts, even if its primary one has none: nothing waits for the
+    // next night's sales.
+    let fed: Vec<(BronzeRef, BronzePart)> = feeds
+        .iter()
+        .flat_map(|(b, parts)| {
+            parts
+                .iter()
+                .filter(|p| done.get(&p.path).is_none_or(|sum| sum != &p.sha256))
+                .map(|p| ((*b).clone(), p.clone()))
+        })
+        .collect();
+    if pending.is_empty() && fed.is_empty() && !full {
         s.up_to_date = true;
         return Ok(Plan::UpToDate(s));
     }
@@ -195,6 +211,7 @@ pub(crate) async fn plan(
     Ok(Plan::Write(Planned {
         summary: s,
         pending,
+        fed,
         writer,
         encoder,
         passes,

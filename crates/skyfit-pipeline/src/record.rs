@@ -13,7 +13,7 @@ use skyfit_transform::Strategy;
 use skyfit_warehouse::{LoadedPart, QuarantineRow, RunOutcome, RunRecord, RunStatus};
 use tokio_postgres::GenericClient;
 
-use crate::bronze::BronzePart;
+use crate::bronze::{BronzePart, BronzeRef};
 use crate::cast::Quarantined;
 use crate::error::Result;
 use crate::summary::{LoadSummary, TargetSummary};
@@ -41,6 +41,7 @@ pub(crate) async fn target_loaded(
     tx: &impl GenericClient,
     t: &Target,
     parts: &[BronzePart],
+    fed: &[(BronzeRef, BronzePart)],
     bad: &[Quarantined],
     s: &TargetSummary,
     run_id: &RunId,
@@ -64,6 +65,17 @@ pub(crate) async fn target_loaded(
             run_id: &p.run_id,
             rows: p.records as i64,
         })
+        .chain(fed.iter().map(|(b, p)| LoadedPart {
+            stage,
+            target_table: t.name(),
+            source: b.source.as_str(),
+            scope: p.scope.as_deref(),
+            entity: &b.entity,
+            part_path: &p.path,
+            checksum: &p.sha256,
+            run_id: &p.run_id,
+            rows: p.records as i64,
+        }))
         .collect();
     skyfit_warehouse::record_parts(tx, &parts).await?;
     let rows: Vec<QuarantineRow> = bad

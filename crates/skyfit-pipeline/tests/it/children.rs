@@ -368,3 +368,44 @@ async fn a_removed_sale_is_flagged_kept_and_left_out_of_the_views() {
                    FROM analytics.evo_monthly_sales";
     assert_eq!(text(&db, monthly).await, ["1 1 10.00"]);
 }
+
+/// EVO receivable `id` of sale 5 as GET /api/v1/receivables (or a sale's array) sends it.
+fn receivable(id: i64, status: &str, update: &str) -> serde_json::Value {
+    json!({"idReceivable": id, "idSale": 5, "ammount": 10.0, "status": {"id": 1, "name": status},
+           "updateDate": update})
+}
+
+async fn receivables(db: &TestDb) -> Vec<String> {
+    let sql =
+        "SELECT receivable_id::text || ' ' || status_name FROM core.evo_receivables ORDER BY 1";
+    text(db, sql).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receivables_from_their_own_endpoint_are_neither_delayed_nor_drop_their_siblings() {
+    let l = new_lake();
+    let db = TestDb::new().await;
+    let mut opts = LoadOptions::new(queries());
+    opts.entities = vec!["sales".into(), "receivables".into()];
+    let mut s = sale(5, "2026-11-01T09:00:00", "open");
+    s["receivables"] = json!([
+        receivable(500, "Em aberto", "2026-11-01T09:00:00"),
+        receivable(501, "Em aberto", "2026-11-01T09:00:00"),
+    ]);
+    write(&l.lake, Source::Evo, None, "sales", &run_id(1), &[s]).await;
+    load(&l.lake, db.database(), &opts).await.unwrap();
+    assert_eq!(receivables(&db).await, ["500 Em aberto", "501 Em aberto"]);
+
+    // Night 2: receivable 500 was paid; the sales endpoint has nothing new.
+    let paid = [receivable(500, "Recebido", "2026-11-02T10:00:00")];
+    write(&l.lake, Source::Evo, None, "receivables", &run_id(2), &paid).await;
+    load(&l.lake, db.database(), &opts).await.unwrap();
+    assert_eq!(receivables(&db).await, ["500 Recebido", "501 Em aberto"]);
+
+    // Night 3: the sale comes again listing receivable 500 alone.
+    let mut s = sale(5, "2026-11-03T09:00:00", "open");
+    s["receivables"] = json!([receivable(500, "Recebido", "2026-11-02T10:00:00")]);
+    write(&l.lake, Source::Evo, None, "sales", &run_id(3), &[s]).await;
+    load(&l.lake, db.database(), &opts).await.unwrap();
+    assert_eq!(receivables(&db).await, ["500 Recebido"]);
+}
