@@ -28,9 +28,9 @@ use tokio_postgres::Client;
 use tracing::info;
 
 use crate::bronze::{BronzePart, BronzeRef, register};
-use crate::load::Feed;
 use crate::cast::{self, Quarantined};
 use crate::error::{Error, Result};
+use crate::load::Feed;
 use crate::options::LoadOptions;
 use crate::summary::TargetSummary;
 use crate::target::{self, Stage, Target, TargetColumn};
