@@ -194,6 +194,13 @@ impl PartsCache {
 /// A bronze table feeding a target besides its primary one, with its complete parts.
 pub(crate) type Feed<'a> = (&'a BronzeRef, &'a [BronzePart]);
 
+/// The complete parts a target's load chooses from: its primary table's and its feeds'.
+#[derive(Clone, Copy)]
+struct Reads<'a> {
+    primary: &'a [BronzePart],
+    feeds: &'a [Feed<'a>],
+}
+
 /// The load's connection. `synchronous_commit = off`: a commit returns before its WAL is
 /// flushed. A server crash can then lose the last commits, but each target's rows commit with
 /// their ledger rows, so a lost commit loses both and the next load takes the parts again:
@@ -231,7 +238,11 @@ async fn load_with_retry(
     let mut delay = Duration::from_millis(500);
     let mut attempt = 1;
     loop {
-        match load_target(env, db, client, t, parts, feeds, simulated, attempt - 1).await {
+        let reads = Reads {
+            primary: parts,
+            feeds,
+        };
+        match load_target(env, db, client, t, reads, simulated, attempt - 1).await {
             Ok(s) => return Ok(s),
             Err(e) if e.is_transient() && attempt < MAX_ATTEMPTS => {
                 warn!(target = %t.name(), attempt, error = %e, "Load failed on a transient database error, retrying.");
@@ -252,13 +263,12 @@ async fn load_target(
     db: &Database,
     client: &mut Client,
     t: &Target,
-    parts: &[BronzePart],
-    feeds: &[Feed<'_>],
+    parts: Reads<'_>,
     simulated: bool,
     retries: u32,
 ) -> Result<TargetSummary> {
     let started = Instant::now();
-    let mut p = match plan(env, client, t, parts, feeds).await? {
+    let mut p = match plan(env, client, t, parts.primary, parts.feeds).await? {
         Plan::Write(p) => p,
         Plan::UpToDate(mut up_to_date) => {
             up_to_date.seconds = started.elapsed().as_secs_f64();
@@ -279,18 +289,8 @@ async fn load_target(
         Err(e) => return Err(p.write_error(t, e)),
     };
     let s = summarise(&p, staged.written(), started, retries);
-    let (opts, bad) = (env.opts, p.quarantined());
-    crate::record::target_loaded(
-        staged.transaction(),
-        t,
-        &p.pending,
-        &p.fed,
-        &bad,
-        &s,
-        &opts.run_id,
-        simulated,
-    )
-    .await?;
+    crate::record::target_loaded(staged.transaction(), t, &p, &s, &env.opts.run_id, simulated)
+        .await?;
     staged.commit().await.map_err(|e| load_error(t, e))?;
     info!(target = %t.name(), parts = s.parts, rows = s.rows, inserted = s.inserted, updated = s.updated,
           quarantined = s.quarantined, seconds = format!("{:.2}", s.seconds), "Loaded.");

@@ -13,9 +13,8 @@ use skyfit_transform::Strategy;
 use skyfit_warehouse::{LoadedPart, QuarantineRow, RunOutcome, RunRecord, RunStatus};
 use tokio_postgres::GenericClient;
 
-use crate::bronze::{BronzePart, BronzeRef};
-use crate::cast::Quarantined;
 use crate::error::Result;
+use crate::plan::Planned;
 use crate::summary::{LoadSummary, TargetSummary};
 use crate::target::Target;
 
@@ -40,14 +39,13 @@ fn run_of(file: &str) -> Option<&str> {
 pub(crate) async fn target_loaded(
     tx: &impl GenericClient,
     t: &Target,
-    parts: &[BronzePart],
-    fed: &[(BronzeRef, BronzePart)],
-    bad: &[Quarantined],
+    planned: &Planned,
     s: &TargetSummary,
     run_id: &RunId,
     simulated: bool,
 ) -> Result<()> {
     let (stage, source, entity) = (t.stage.as_str(), t.source().as_str(), t.entity());
+    let (parts, fed, bad) = (&planned.pending, &planned.fed, &planned.quarantined());
     if s.strategy == Strategy::FullRefresh {
         // The rebuilt table holds exactly the parts recorded below.
         skyfit_warehouse::reset_loaded_parts(tx, stage, t.name()).await?;
