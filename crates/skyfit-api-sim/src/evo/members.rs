@@ -52,24 +52,68 @@ pub(crate) fn member_before(g: &Gen, r: &mut Rng, t: i64) -> Option<u64> {
     (n > 0).then(|| r.below(n))
 }
 
-fn write_memberships(g: &Gen, i: u64, reg: i64, out: &mut String) {
+/// One contract of a member, as drawn from the member's membership stream. The draws happen
+/// in one fixed order whatever the clock, so a contract never changes except by the clock
+/// passing its start, cancellation or end.
+pub(crate) struct Contract {
+    pub k: u64,
+    pub start: i64,
+    pub end: i64,
+    pub plan: usize,
+    pub months: i64,
+    /// When the contract is (or will be) cancelled.
+    pub cancel: Option<i64>,
+    pub id_membership: u64,
+    pub quoted_next_charge: bool,
+    pub category: u64,
+    pub locker: bool,
+    pub signed: bool,
+}
+
+/// Member `i`'s contracts in order, regardless of the clock (callers stop at the first one
+/// that starts at or after `now`: it does not exist yet).
+pub(crate) fn contracts(g: &Gen, i: u64, reg: i64) -> impl Iterator<Item = Contract> {
     let mut r = Rng::new(g.seed, TAG_MEMBERSHIPS ^ 0xABCD, i);
     let count = membership_count(g, i);
     let mut start = reg;
-    json::open_arr(out, "memberships");
-    for k in 0..count {
-        if start >= g.now {
-            break;
-        }
-        let (plan, price) = PLANS[r.below(PLANS.len() as u64) as usize];
+    (0..count).map(move |k| {
+        let plan = r.below(PLANS.len() as u64) as usize;
         let months = [1i64, 3, 6, 12][r.below(4) as usize];
         let end = start + months * 30 * 86_400;
-        let canceled = r.pct(15);
-        let cancel = if canceled {
-            Some(start + (end - start) / 2)
-        } else {
-            None
+        let cancel = r.pct(15).then_some(start + (end - start) / 2);
+        let c = Contract {
+            k,
+            start,
+            end,
+            plan,
+            months,
+            cancel,
+            id_membership: r.below(PLANS.len() as u64) + 1,
+            quoted_next_charge: r.pct(10),
+            category: r.below(3) + 1,
+            locker: r.pct(20),
+            signed: r.pct(80),
         };
+        start = end + r.below(20) as i64 * 86_400;
+        c
+    })
+}
+
+/// Member `i`'s contracts that exist at the clock.
+pub(crate) fn visible_contracts(g: &Gen, i: u64) -> impl Iterator<Item = Contract> {
+    let now = g.now;
+    contracts(g, i, members_tl(&g.scale).time_of(i)).take_while(move |c| c.start < now)
+}
+
+fn write_memberships(g: &Gen, i: u64, reg: i64, out: &mut String) {
+    json::open_arr(out, "memberships");
+    for c in contracts(g, i, reg) {
+        if c.start >= g.now {
+            break;
+        }
+        let (start, end, k, months) = (c.start, c.end, c.k, c.months);
+        let (plan, price) = PLANS[c.plan];
+        let cancel = c.cancel;
         let status = match cancel {
             Some(c) if c <= g.now => "canceled",
             _ if end <= g.now => "expired",
@@ -81,7 +125,7 @@ fn write_memberships(g: &Gen, i: u64, reg: i64, out: &mut String) {
             .min(sales.visible(g.now).saturating_sub(1));
         json::open(out);
         json::u(out, "idMember", i + 1);
-        json::u(out, "idMembership", r.below(PLANS.len() as u64) + 1);
+        json::u(out, "idMembership", c.id_membership);
         json::u(out, "idMemberMembership", membership_id(i, k));
         json::ou(
             out,
@@ -98,7 +142,7 @@ fn write_memberships(g: &Gen, i: u64, reg: i64, out: &mut String) {
         json::money(out, "valueNextMonth", price);
         // A public C# client parses nextCharge as number-or-string; some rows send it quoted
         // (docs/data-contract.md#evo-field-spellings).
-        if r.pct(10) {
+        if c.quoted_next_charge {
             json::s(
                 out,
                 "nextCharge",
@@ -122,7 +166,7 @@ fn write_memberships(g: &Gen, i: u64, reg: i64, out: &mut String) {
             ),
         );
         json::raw(out, "freezes", "[]");
-        json::u(out, "idCategoryMembership", r.below(3) + 1);
+        json::u(out, "idCategoryMembership", c.category);
         json::u(out, "numberSuspensionTimes", 0);
         json::u(out, "maxSuspensionDays", 30);
         json::u(out, "minimumSuspensionDays", 7);
@@ -132,10 +176,10 @@ fn write_memberships(g: &Gen, i: u64, reg: i64, out: &mut String) {
         json::odt(out, "loyaltyEndDate", (months == 12).then_some(end));
         json::null(out, "assessmentEndDate");
         json::dt(out, "acceptanceDate", start);
-        json::b(out, "flAllowLocker", r.pct(20));
+        json::b(out, "flAllowLocker", c.locker);
         json::b(out, "flAdditionalMembership", false);
         json::u(out, "bioimpedanceAmount", 0);
-        json::b(out, "signedTerms", r.pct(80));
+        json::b(out, "signedTerms", c.signed);
         json::money(out, "originalValue", price);
         json::b(out, "limitless", true);
         json::u(out, "weeklyLimit", 0);
@@ -151,7 +195,6 @@ fn write_memberships(g: &Gen, i: u64, reg: i64, out: &mut String) {
         }
         json::raw(out, "sessions", "[]");
         out.push('}');
-        start = end + r.below(20) as i64 * 86_400;
     }
     out.push(']');
 }
@@ -326,10 +369,90 @@ pub(crate) fn list(g: &Gen, req: &Req, malformed: Option<u64>) -> Result<Reply, 
         return Ok(Reply::ok(out, page.len() as u64));
     }
     let (from, to) = super::window(req, "registerDateStart", "registerDateEnd")?;
-    let range = super::page_range(members_tl(&g.scale).range(from, to, g.now), p);
-    Ok(super::write_array(range, malformed, 3000, |i, out| {
+    let registered = members_tl(&g.scale).range(from, to, g.now);
+    let filter = ContractFilter::from_req(req)?;
+    if filter.is_none() {
+        let range = super::page_range(registered, p);
+        return Ok(super::write_array(range, malformed, 3000, |i, out| {
+            write_record(g, i, show, out)
+        }));
+    }
+    let page = super::filtered_page(registered, p, |i| filter.matches(g, i));
+    Ok(super::write_array(page, malformed, 3000, |i, out| {
         write_record(g, i, show, out)
     }))
+}
+
+/// The members' contract filters: `membershipStartDateStart/End` keeps members with a contract
+/// that started in the bounds, `membershipCancelDateStart/End` members with a contract
+/// cancelled in them (both only as far as the clock); given together, both must hold, as any
+/// two EVO filters combine.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ContractFilter {
+    /// Bounds on a contract's `startDate` (inclusive, either optional).
+    pub start: Option<(Option<i64>, Option<i64>)>,
+    /// Bounds on a contract's `cancelDate`.
+    pub cancel: Option<(Option<i64>, Option<i64>)>,
+}
+
+impl ContractFilter {
+    pub(crate) fn from_req(req: &Req) -> Result<Self, Reply> {
+        let bounds = |a: &str, b: &str| -> Result<Option<(Option<i64>, Option<i64>)>, Reply> {
+            let w = super::window(req, a, b)?;
+            Ok((w.0.is_some() || w.1.is_some()).then_some(w))
+        };
+        Ok(ContractFilter {
+            start: bounds("membershipStartDateStart", "membershipStartDateEnd")?,
+            cancel: bounds("membershipCancelDateStart", "membershipCancelDateEnd")?,
+        })
+    }
+
+    /// No contract filter given.
+    pub fn is_none(&self) -> bool {
+        self.start.is_none() && self.cancel.is_none()
+    }
+
+    /// Whether member `i` passes at the generator's clock.
+    pub fn matches(&self, g: &Gen, i: u64) -> bool {
+        let (mut started, mut cancelled) = (self.start.is_none(), self.cancel.is_none());
+        for c in visible_contracts(g, i) {
+            if let Some(b) = self.start {
+                started |= super::within(c.start, b);
+            }
+            if let (Some(b), Some(at)) = (self.cancel, c.cancel) {
+                cancelled |= at <= g.now && super::within(at, b);
+            }
+            if started && cancelled {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Ground truth: ids of the members registered in `registered` (inclusive bounds) that pass
+/// `filter` at the generator's clock, in the order the API pages them.
+pub fn ids_matching(
+    g: &Gen,
+    registered: (Option<i64>, Option<i64>),
+    filter: &ContractFilter,
+) -> Vec<u64> {
+    members_tl(&g.scale)
+        .range(registered.0, registered.1, g.now)
+        .filter(|i| filter.is_none() || filter.matches(g, *i))
+        .map(|i| i + 1)
+        .collect()
+}
+
+/// Ground truth: member `id` exactly as the server sends it at the generator's clock (with
+/// memberships), or `None` before it registers.
+pub fn record_json_at(g: &Gen, id: u64) -> Option<String> {
+    if id == 0 || id > members_tl(&g.scale).visible(g.now) {
+        return None;
+    }
+    let mut s = String::with_capacity(3000);
+    write_record(g, id - 1, true, &mut s);
+    Some(s)
 }
 
 pub(crate) fn one(g: &Gen, id: &str) -> Result<Reply, Reply> {

@@ -154,18 +154,52 @@ pub(crate) fn page_range(window: Range<u64>, p: Paging) -> Range<u64> {
     lo..hi
 }
 
-/// Writes `[rec, rec, ...]` for an index range.
+/// The page `p` of the indexes in `candidates` that pass `keep`, in index order.
+///
+/// Change filters (`updateDate`, `removalDate`, `membershipCancelDate`, ...) select records by
+/// a date that is not their index order, so a page is found by scanning the candidate range
+/// (bounded by how late a change can happen after creation) and counting matches; a deep
+/// `skip` costs a longer scan, as it does on the real API.
+pub(crate) fn filtered_page(
+    candidates: Range<u64>,
+    p: Paging,
+    mut keep: impl FnMut(u64) -> bool,
+) -> Vec<u64> {
+    candidates
+        .filter(|i| keep(*i))
+        .skip(usize::try_from(p.skip).unwrap_or(usize::MAX))
+        .take(usize::try_from(p.take).unwrap_or(usize::MAX))
+        .collect()
+}
+
+/// Whether `t` lies in the inclusive filter bounds (either optional).
+#[inline]
+pub(crate) fn within(t: i64, (from, to): (Option<i64>, Option<i64>)) -> bool {
+    from.is_none_or(|f| t >= f) && to.is_none_or(|e| t <= e)
+}
+
+/// Intersection of two index ranges (empty when disjoint).
+pub(crate) fn intersect(a: Range<u64>, b: Range<u64>) -> Range<u64> {
+    let lo = a.start.max(b.start);
+    let hi = a.end.min(b.end);
+    lo.min(hi)..hi
+}
+
+/// Writes `[rec, rec, ...]` for a sequence of record indexes (a window's index range, or the
+/// matches of a change filter).
 pub(crate) fn write_array(
-    range: Range<u64>,
+    indexes: impl IntoIterator<Item = u64>,
     malformed: Option<u64>,
     per_record: usize,
     mut f: impl FnMut(u64, &mut String),
 ) -> Reply {
-    let n = range.end - range.start;
-    let mut out = String::with_capacity(2 + n as usize * per_record);
+    let indexes = indexes.into_iter();
+    let mut out = String::with_capacity(2 + indexes.size_hint().0 * per_record);
     out.push('[');
     let mut bad = false;
-    for i in range {
+    let mut n = 0u64;
+    for i in indexes {
+        n += 1;
         let at = out.len();
         f(i, &mut out);
         if malformed == Some(i) {

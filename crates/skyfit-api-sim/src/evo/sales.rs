@@ -74,12 +74,57 @@ fn sale_core(g: &Gen, j: u64) -> SaleCore {
     }
 }
 
+/// How long after its sale a receivable can still change: the last instalment falls due 60
+/// days after the sale and is paid up to 3 days later.
+const RECEIVABLE_SETTLE: i64 = 64 * 86_400;
+/// How long after its sale a sale can be removed ([`History`] draws up to a day plus
+/// `SALE_EDIT_DELAY`).
+const SALE_EDIT_DELAY: i64 = 90 * 86_400;
+
+/// The status history of one receivable. Its draws come first and in a fixed order, so the
+/// clock only decides which events are visible: open at the sale, overdue at `due` (unless
+/// paid by then), paid at `pay_at`, or cancelled at `due`; `updateDate` is the last visible
+/// status change.
+struct ReceivableState {
+    due: i64,
+    paid: bool,
+    pay_at: i64,
+    canceled: bool,
+    update: i64,
+}
+
+fn receivable_state(g: &Gen, j: u64, k: u64, sale_t: i64) -> (ReceivableState, Rng) {
+    let mut r = Rng::new(g.seed, TAG_SALE ^ 0x4EC, receivables_before(j) + k);
+    let due = sale_t + k as i64 * 30 * 86_400;
+    let pays = r.pct(92);
+    let cancels = !pays && r.pct(5);
+    let pay_at = due + r.below(3 * 86_400) as i64;
+    let paid = pays && pay_at <= g.now;
+    let canceled = cancels && due <= g.now;
+    let update = if paid {
+        pay_at
+    } else if canceled || due < g.now {
+        // Cancellation, or the flip to overdue.
+        due.max(sale_t)
+    } else {
+        sale_t
+    };
+    (
+        ReceivableState {
+            due,
+            paid,
+            pay_at,
+            canceled,
+            update,
+        },
+        r,
+    )
+}
+
 fn write_receivable(g: &Gen, j: u64, k: u64, s: &SaleCore, out: &mut String) {
     let n = receivable_count(j);
-    let mut r = Rng::new(g.seed, TAG_SALE ^ 0x4EC, receivables_before(j) + k);
-    let due = s.t + k as i64 * 30 * 86_400;
-    let paid = due <= g.now && r.pct(92);
-    let canceled = !paid && r.pct(5);
+    let (st, mut r) = receivable_state(g, j, k, s.t);
+    let (due, paid, canceled) = (st.due, st.paid, st.canceled);
     let amount = s.price / n as i64;
     let (status_id, status_name) = if paid {
         (2, "Recebido")
@@ -91,16 +136,16 @@ fn write_receivable(g: &Gen, j: u64, k: u64, s: &SaleCore, out: &mut String) {
         (1, "Em aberto")
     };
     let (pay_id, pay_name) = PAYMENT[s.payment];
+    let authorization = r.below(1_000_000);
+    let conciliated = r.pct(80);
+    let nsu = r.below(1_000_000_000);
+    let flag = ["Visa", "Mastercard", "Elo"][r.below(3) as usize];
     json::open(out);
     json::u(out, "idReceivable", receivables_before(j) + k + 1);
     json::s(out, "description", &format!("Parcela {}/{}", k + 1, n));
     json::dt(out, "registrationDate", s.t);
     json::dt(out, "dueDate", due);
-    json::odt(
-        out,
-        "receivingDate",
-        paid.then_some(due + r.below(3 * 86_400) as i64),
-    );
+    json::odt(out, "receivingDate", paid.then_some(st.pay_at));
     json::dt(out, "competenceDate", due - due.rem_euclid(86_400));
     json::odt(out, "cancellationDate", canceled.then_some(due));
     json::money(out, "ammount", amount);
@@ -116,7 +161,7 @@ fn write_receivable(g: &Gen, j: u64, k: u64, s: &SaleCore, out: &mut String) {
         out,
         "authorization",
         &if pay_id == 2 {
-            format!("{:06}", r.below(1_000_000))
+            format!("{authorization:06}")
         } else {
             String::new()
         },
@@ -147,26 +192,26 @@ fn write_receivable(g: &Gen, j: u64, k: u64, s: &SaleCore, out: &mut String) {
     );
     json::raw(out, "invoiceDetails", "[]");
     json::money(out, "fees", if pay_id == 2 { amount * 3 / 100 } else { 0 });
-    json::b(out, "conciliated", paid && r.pct(80));
+    json::b(out, "conciliated", paid && conciliated);
     json::null(out, "logTef");
     json::s(out, "tid", "");
     json::s(
         out,
         "nsu",
         &if paid {
-            r.below(1_000_000_000).to_string()
+            nsu.to_string()
         } else {
             String::new()
         },
     );
-    json::dt(out, "updateDate", if paid { due } else { s.t });
+    json::dt(out, "updateDate", st.update);
     json::odt(out, "chargeDate", paid.then_some(due));
     json::ou(out, "idReceivableFrom", None);
     json::os(out, "cardAcquirer", (pay_id == 2).then_some("Cielo"));
     json::os(
         out,
         "cardFlag",
-        (pay_id == 2).then_some(["Visa", "Mastercard", "Elo"][r.below(3) as usize]),
+        (pay_id == 2).then_some(flag),
     );
     json::raw(out, "creditDetails", "[]");
     json::os(out, "cancellationDescription", None);
@@ -179,7 +224,7 @@ fn write_receivable(g: &Gen, j: u64, k: u64, s: &SaleCore, out: &mut String) {
 pub fn write_record(g: &Gen, j: u64, show_receivables: bool, out: &mut String) {
     let s = sale_core(g, j);
     let mut r = Rng::new(g.seed, TAG_SALE ^ 0x5A1E, j);
-    let h = History::compute(r.next_u64(), s.t, g.now, 20, 90 * 86_400);
+    let h = History::compute(r.next_u64(), s.t, g.now, 20, SALE_EDIT_DELAY);
     let emp = r.below(g.scale.evo_employees.max(1));
     let (emp_name, _) = employee(g.seed, g.scale.evo_branches, emp);
     let (plan, monthly) = PLANS[s.plan];
@@ -268,17 +313,95 @@ pub fn record_json(seed: u64, scale: &crate::Scale, index: u64) -> String {
     s
 }
 
+/// Sale `j`'s edit history at the generator's clock (removal included).
+fn sale_history(g: &Gen, j: u64) -> History {
+    let t = sales_tl(&g.scale).time_of(j);
+    let mut r = Rng::new(g.seed, TAG_SALE ^ 0x5A1E, j);
+    History::compute(r.next_u64(), t, g.now, 20, SALE_EDIT_DELAY)
+}
+
+/// The sales filters, all inclusive bounds and all optional; given together, all must hold.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SaleFilter {
+    /// `dateSaleStart/End`.
+    pub sale_date: (Option<i64>, Option<i64>),
+    /// `removalDateStart/End`: removed sales whose removal is in the bounds.
+    pub removal: Option<(Option<i64>, Option<i64>)>,
+    /// `receivablesRegistrationDateStart/End`: sales with a receivable registered in the bounds.
+    /// The simulator registers every receivable with its sale, so this is the sale's date.
+    pub receivables_registration: (Option<i64>, Option<i64>),
+}
+
+impl SaleFilter {
+    fn from_req(req: &Req) -> Result<Self, Reply> {
+        let removal = super::window(req, "removalDateStart", "removalDateEnd")?;
+        Ok(SaleFilter {
+            sale_date: super::window(req, "dateSaleStart", "dateSaleEnd")?,
+            removal: (removal.0.is_some() || removal.1.is_some()).then_some(removal),
+            receivables_registration: super::window(
+                req,
+                "receivablesRegistrationDateStart",
+                "receivablesRegistrationDateEnd",
+            )?,
+        })
+    }
+
+    /// Sale indexes that can pass, by date arithmetic; a removal bound narrows them to the
+    /// sales created at most a removal delay before it.
+    fn candidates(&self, g: &Gen) -> std::ops::Range<u64> {
+        let tl = sales_tl(&g.scale);
+        let (a, b) = self.sale_date;
+        let (c, d) = self.receivables_registration;
+        let mut range = super::intersect(tl.range(a, b, g.now), tl.range(c, d, g.now));
+        if let Some((from, to)) = self.removal {
+            let earliest = from.map(|f| f - SALE_EDIT_DELAY - 86_400);
+            range = super::intersect(range, tl.range(earliest, to, g.now));
+        }
+        range
+    }
+
+    fn matches(&self, g: &Gen, j: u64) -> bool {
+        match self.removal {
+            None => true,
+            Some(b) => sale_history(g, j)
+                .deleted
+                .is_some_and(|at| super::within(at, b)),
+        }
+    }
+}
+
+/// Ground truth: ids of the sales that pass `filter` at the generator's clock, in page order.
+pub fn ids_matching(g: &Gen, filter: &SaleFilter) -> Vec<u64> {
+    filter
+        .candidates(g)
+        .filter(|j| filter.matches(g, *j))
+        .map(|j| j + 1)
+        .collect()
+}
+
+/// Ground truth: sale `id` (with receivables) exactly as the server sends it at the
+/// generator's clock, or `None` before it happens.
+pub fn record_json_at(g: &Gen, id: u64) -> Option<String> {
+    if id == 0 || id > sales_tl(&g.scale).visible(g.now) {
+        return None;
+    }
+    let mut s = String::with_capacity(3000);
+    write_record(g, id - 1, true, &mut s);
+    Some(s)
+}
+
 pub(crate) fn list(g: &Gen, req: &Req, malformed: Option<u64>) -> Result<Reply, Reply> {
     let p = super::paging(req, EvoEntity::Sales)?;
     let show = req.query.flag("showReceivables");
-    let (from, to) = super::window(req, "dateSaleStart", "dateSaleEnd")?;
-    let range = super::page_range(sales_tl(&g.scale).range(from, to, g.now), p);
-    Ok(super::write_array(
-        range,
-        malformed,
-        if show { 2500 } else { 1400 },
-        |j, out| write_record(g, j, show, out),
-    ))
+    let filter = SaleFilter::from_req(req)?;
+    let per = if show { 2500 } else { 1400 };
+    let write = |j, out: &mut String| write_record(g, j, show, out);
+    if filter.removal.is_none() {
+        let range = super::page_range(filter.candidates(g), p);
+        return Ok(super::write_array(range, malformed, per, write));
+    }
+    let page = super::filtered_page(filter.candidates(g), p, |j| filter.matches(g, j));
+    Ok(super::write_array(page, malformed, per, write))
 }
 
 pub(crate) fn one(g: &Gen, req: &Req, id: &str) -> Result<Reply, Reply> {
@@ -301,18 +424,81 @@ pub(crate) fn receivable_range(sales: std::ops::Range<u64>) -> std::ops::Range<u
     receivables_before(sales.start)..receivables_before(sales.end)
 }
 
+/// The receivables filters used here: `registrationDateStart/End` (the sale's date) and
+/// `updateDateStart/End` (the last status change), inclusive and optional.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReceivableFilter {
+    pub registration: (Option<i64>, Option<i64>),
+    pub update: Option<(Option<i64>, Option<i64>)>,
+}
+
+impl ReceivableFilter {
+    fn from_req(req: &Req) -> Result<Self, Reply> {
+        let update = super::window(req, "updateDateStart", "updateDateEnd")?;
+        Ok(ReceivableFilter {
+            registration: super::window(req, "registrationDateStart", "registrationDateEnd")?,
+            update: (update.0.is_some() || update.1.is_some()).then_some(update),
+        })
+    }
+
+    /// Global receivable indexes that can pass: those of the sales in the registration bounds
+    /// and, with an update bound, of the sales recent enough to still change in it.
+    fn candidates(&self, g: &Gen) -> std::ops::Range<u64> {
+        let tl = sales_tl(&g.scale);
+        let (a, b) = self.registration;
+        let mut sales = tl.range(a, b, g.now);
+        if let Some((from, to)) = self.update {
+            let earliest = from.map(|f| f - RECEIVABLE_SETTLE);
+            sales = super::intersect(sales, tl.range(earliest, to, g.now));
+        }
+        receivable_range(sales)
+    }
+
+    fn matches(&self, g: &Gen, ri: u64) -> bool {
+        let Some(b) = self.update else { return true };
+        let (j, k) = receivable_at(ri);
+        let t = sales_tl(&g.scale).time_of(j);
+        super::within(receivable_state(g, j, k, t).0.update, b)
+    }
+}
+
+/// Ground truth: ids of the receivables that pass `filter` at the generator's clock, in page
+/// order.
+pub fn receivable_ids_matching(g: &Gen, filter: &ReceivableFilter) -> Vec<u64> {
+    filter
+        .candidates(g)
+        .filter(|ri| filter.matches(g, *ri))
+        .map(|ri| ri + 1)
+        .collect()
+}
+
+/// Ground truth: receivable `id` exactly as `/api/v1/receivables` sends it at the generator's
+/// clock, or `None` before its sale happens.
+pub fn receivable_json_at(g: &Gen, id: u64) -> Option<String> {
+    let ri = id.checked_sub(1)?;
+    let (j, k) = receivable_at(ri);
+    if j >= sales_tl(&g.scale).visible(g.now) {
+        return None;
+    }
+    let mut out = String::with_capacity(1100);
+    write_receivable(g, j, k, &sale_core(g, j), &mut out);
+    Some(out)
+}
+
 pub(crate) fn list_receivables(g: &Gen, req: &Req, malformed: Option<u64>) -> Result<Reply, Reply> {
     let p = super::paging(req, EvoEntity::Receivables)?;
-    let (from, to) = super::window(req, "registrationDateStart", "registrationDateEnd")?;
-    let range = super::page_range(
-        receivable_range(sales_tl(&g.scale).range(from, to, g.now)),
-        p,
-    );
-    Ok(super::write_array(range, malformed, 1100, |ri, out| {
+    let filter = ReceivableFilter::from_req(req)?;
+    let write = |ri, out: &mut String| {
         let (j, k) = receivable_at(ri);
         let s = sale_core(g, j);
         write_receivable(g, j, k, &s, out);
-    }))
+    };
+    if filter.update.is_none() {
+        let range = super::page_range(filter.candidates(g), p);
+        return Ok(super::write_array(range, malformed, 1100, write));
+    }
+    let page = super::filtered_page(filter.candidates(g), p, |ri| filter.matches(g, ri));
+    Ok(super::write_array(page, malformed, 1100, write))
 }
 
 #[cfg(test)]
