@@ -169,6 +169,12 @@ pub const SETTINGS: &[Setting] = &[
         "Time zone of EVO timestamps without an offset (default UTC, as the reference)."
     ),
     setting!(
+        "evo.resweep_days",
+        [],
+        Integer,
+        "Every EVO member and prospect is re-read at least once in this many nights, a slice a night (default 7; 0 disables the re-sweep)."
+    ),
+    setting!(
         "pipedrive.company_domain",
         ["PIPEDRIVE_COMPANY_DOMAIN"],
         Text,
@@ -385,6 +391,9 @@ pub struct EvoConfig {
     /// Hours (local to `source_timezone`) `[start, end)` in which EVO does not throttle.
     pub free_window: Option<(u8, u8)>,
     pub source_timezone: String,
+    /// Nights in which the rolling re-sweep re-reads the whole history of the entities the API
+    /// cannot filter by change (members, prospects); 0 disables it.
+    pub resweep_days: u32,
 }
 
 impl Default for EvoConfig {
@@ -396,6 +405,7 @@ impl Default for EvoConfig {
             requests_per_minute: 40,
             free_window: None,
             source_timezone: "UTC".into(),
+            resweep_days: 7,
         }
     }
 }

@@ -89,6 +89,9 @@ pub struct WindowSpec {
     pub span: Option<Span>,
     /// Token of the first page (a stored Zendesk cursor).
     pub first_token: Option<String>,
+    /// The date filter a split rewrites, when it is not the spec's [`SplitRule`] pair (an EVO
+    /// change feed windows on `updateDate`, `removalDate`, ... instead of the main date).
+    pub split_params: Option<(&'static str, &'static str)>,
 }
 
 impl WindowSpec {
@@ -99,6 +102,7 @@ impl WindowSpec {
             query: Vec::new(),
             span: None,
             first_token: None,
+            split_params: None,
         }
     }
 }
@@ -389,22 +393,29 @@ impl Worker<'_> {
             return Ok(None);
         };
         tracing::info!(entity = %self.key, window = %w.id, "Window too big; splitting it in two.");
+        let (start_param, end_param) = w
+            .split_params
+            .unwrap_or((rule.start_param, rule.end_param));
+        // A child keeps its parent's id prefix (`updateDate:`, `resweep:`), so the windows of
+        // different feeds over the same dates never share a manifest entry.
+        let prefix = w.id.strip_suffix(&span.id()).unwrap_or("").to_string();
         let child = |s: Span| {
             let (from, to) = s.query_bounds();
             let mut query: Vec<(String, String)> = w
                 .query
                 .iter()
-                .filter(|(k, _)| k != rule.start_param && k != rule.end_param)
+                .filter(|(k, _)| k != start_param && k != end_param)
                 .cloned()
                 .collect();
-            query.push((rule.start_param.to_string(), from.clone()));
-            query.push((rule.end_param.to_string(), to.clone()));
+            query.push((start_param.to_string(), from.clone()));
+            query.push((end_param.to_string(), to.clone()));
             WindowSpec {
-                id: s.id(),
+                id: format!("{prefix}{}", s.id()),
                 range: Some((from, to)),
                 query,
                 span: Some(s),
                 first_token: None,
+                split_params: w.split_params,
             }
         };
         Ok(Some(vec![child(a), child(b)]))

@@ -171,6 +171,8 @@ pub async fn extract(
         started_at,
         finished_at: started_at,
         entities: Vec::new(),
+        requests: 0,
+        request_budget: None,
     };
     for plan in plans {
         let run_ref = RunRef::new(plan.key.clone(), run_id.clone());
@@ -255,6 +257,16 @@ pub async fn extract(
         summary.entities.push(s);
     }
     summary.finished_at = Utc::now();
+    let per_minute = match req.source {
+        Source::Evo => config.evo.requests_per_minute,
+        Source::Pipedrive => opts.pipedrive.requests_per_minute,
+        Source::Zendesk => opts.zendesk.requests_per_minute,
+    };
+    let summary = summary.with_budget(per_minute);
+    tracing::info!(
+        source = %req.source, requests = summary.requests, budget = ?summary.request_budget,
+        "Requests used against the rate budget."
+    );
     Ok(summary)
 }
 

@@ -73,6 +73,13 @@ pub struct RunSummary {
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
     pub entities: Vec<EntitySummary>,
+    /// Requests this run sent to the API, every entity together (retries included).
+    #[serde(default)]
+    pub requests: u64,
+    /// Requests the account's rate limit allowed in the run's time (`requests_per_minute` ×
+    /// elapsed minutes, rounded up): how much of the shared budget the night used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_budget: Option<u64>,
 }
 
 impl RunSummary {
@@ -88,6 +95,15 @@ impl RunSummary {
         self.entities
             .iter()
             .find(|e| e.entity == entity && e.scope.as_deref() == scope)
+    }
+
+    /// Fills [`Self::requests`] and [`Self::request_budget`] from the entities and the run's
+    /// elapsed time under a limit of `requests_per_minute`.
+    pub fn with_budget(mut self, requests_per_minute: u32) -> Self {
+        self.requests = self.entities.iter().map(|e| e.requests).sum();
+        let ms = (self.finished_at - self.started_at).num_milliseconds().max(0) as u64;
+        self.request_budget = Some((u64::from(requests_per_minute) * ms).div_ceil(60_000));
+        self
     }
 
     /// A one-screen table for the terminal.
@@ -113,6 +129,12 @@ impl RunSummary {
             out.push_str(&format!(
                 "{name:<28} {:>10} {:>7} {:>7} {:>7} {:>6} {:>8.1}  {}\n",
                 e.records, e.pages, e.rejects, e.retries, e.throttled, e.duration_secs, e.status
+            ));
+        }
+        if let Some(budget) = self.request_budget {
+            out.push_str(&format!(
+                "requests {} of {budget} allowed by the rate limit in this time\n",
+                self.requests
             ));
         }
         out

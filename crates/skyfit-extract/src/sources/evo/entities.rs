@@ -1,7 +1,7 @@
 //! EVO entities: endpoint, page size (the swagger maximum, which the API clamps to), date
 //! filter parameters and window width of each (docs/data-contract.md#evo-entities).
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate, NaiveTime};
 use skyfit_core::Source;
 use skyfit_core::config::EvoConfig;
 use skyfit_lake::LakeStore;
@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::options::ExtractOptions;
 use crate::page::Envelope;
 use crate::sources::{EntityPlan, PlanRequest, WatermarkPlan, key, selected, watermark};
-use crate::window::{Span, Step, tile};
+use crate::window::{Span, Step, month_start, tile};
 
 pub const ENTITIES: &[&str] = &[
     "members",
@@ -32,7 +32,15 @@ struct Def {
     window: Option<(Step, &'static str, &'static str)>,
     params: &'static [(&'static str, &'static str)],
     paging_single: bool,
+    /// Change feeds: `(name, start, end)` date filters on a change (update, removal, contract
+    /// start or cancellation) fetched for the incremental range besides the main window.
+    feeds: &'static [Feed],
+    /// Re-read a slice of the whole history every incremental run (no change filter covers
+    /// every change of the entity).
+    resweep: bool,
 }
+
+type Feed = (&'static str, &'static str, &'static str);
 
 fn def(entity: &str) -> Option<Def> {
     Some(match entity {
@@ -43,6 +51,11 @@ fn def(entity: &str) -> Option<Def> {
             window: Some((Step::Months(3), "registerDateStart", "registerDateEnd")),
             params: &[("showMemberships", "true"), ("showsResponsibles", "true")],
             paging_single: false,
+            feeds: &[
+                ("membershipStartDate", "membershipStartDateStart", "membershipStartDateEnd"),
+                ("membershipCancelDate", "membershipCancelDateStart", "membershipCancelDateEnd"),
+            ],
+            resweep: true,
         },
         // Sales with items (always) and receivables.
         "sales" => Def {
@@ -51,6 +64,15 @@ fn def(entity: &str) -> Option<Def> {
             window: Some((Step::Months(1), "dateSaleStart", "dateSaleEnd")),
             params: &[("showReceivables", "true")],
             paging_single: false,
+            feeds: &[
+                ("removalDate", "removalDateStart", "removalDateEnd"),
+                (
+                    "receivablesRegistrationDate",
+                    "receivablesRegistrationDateStart",
+                    "receivablesRegistrationDateEnd",
+                ),
+            ],
+            resweep: false,
         },
         "entries" => Def {
             path: "/api/v1/entries",
@@ -58,6 +80,8 @@ fn def(entity: &str) -> Option<Def> {
             window: Some((Step::Days(7), "registerDateStart", "registerDateEnd")),
             params: &[],
             paging_single: false,
+            feeds: &[],
+            resweep: false,
         },
         "prospects" => Def {
             path: "/api/v1/prospects",
@@ -65,6 +89,8 @@ fn def(entity: &str) -> Option<Def> {
             window: Some((Step::Months(3), "registerDateStart", "registerDateEnd")),
             params: &[],
             paging_single: false,
+            feeds: &[],
+            resweep: true,
         },
         "receivables" => Def {
             path: "/api/v1/receivables",
@@ -76,6 +102,8 @@ fn def(entity: &str) -> Option<Def> {
             )),
             params: &[],
             paging_single: false,
+            feeds: &[("updateDate", "updateDateStart", "updateDateEnd")],
+            resweep: false,
         },
         "employees" => Def {
             path: "/api/v2/employees",
@@ -83,6 +111,8 @@ fn def(entity: &str) -> Option<Def> {
             window: None,
             params: &[],
             paging_single: false,
+            feeds: &[],
+            resweep: false,
         },
         "branches" => Def {
             path: "/api/v1/configuration",
@@ -90,9 +120,67 @@ fn def(entity: &str) -> Option<Def> {
             window: None,
             params: &[],
             paging_single: true,
+            feeds: &[],
+            resweep: false,
         },
         _ => return None,
     })
+}
+
+/// Window id prefix of the re-sweep.
+const RESWEEP: &str = "resweep:";
+
+/// A window over `s` on the date filter `start`/`end`; `prefix` keeps the ids of different
+/// feeds over the same dates apart in the manifest (and so for `--resume`).
+fn window(
+    s: Span,
+    prefix: &str,
+    split_params: Option<(&'static str, &'static str)>,
+    start: &str,
+    end: &str,
+) -> WindowSpec {
+    let (from, to) = s.query_bounds();
+    WindowSpec {
+        id: format!("{prefix}{}", s.id()),
+        range: Some((from.clone(), to.clone())),
+        query: vec![(start.to_string(), from), (end.to_string(), to)],
+        span: Some(s),
+        first_token: None,
+        split_params,
+    }
+}
+
+/// Tonight's slice of the rolling re-sweep: the history from `history_start` cut into calendar
+/// months, month `m` read on the nights whose day number is `m` modulo `days`, so any `days`
+/// consecutive nights read every month and a rerun of the same night reads the same months.
+/// Months inside the incremental range `span` are left out: its windows read them anyway.
+pub fn resweep_slice(
+    history_start: NaiveDate,
+    span: Span,
+    night: NaiveDate,
+    days: u32,
+) -> Vec<Span> {
+    if days == 0 {
+        return Vec::new();
+    }
+    let bucket = night
+        .signed_duration_since(NaiveDate::default())
+        .num_days()
+        .rem_euclid(i64::from(days));
+    let from = month_start(history_start);
+    let history = Span {
+        start: from.and_time(NaiveTime::MIN),
+        end: span.end,
+    };
+    tile(history, Step::Months(1))
+        .into_iter()
+        .enumerate()
+        .filter(|(m, s)| (*m as i64) % i64::from(days) == bucket && s.start < span.start)
+        .map(|(_, s)| Span {
+            start: s.start,
+            end: s.end.min(span.start),
+        })
+        .collect()
 }
 
 pub async fn plan(
@@ -161,19 +249,30 @@ pub async fn plan(
             min_span: opts.evo.min_window,
         });
         let span = Span::days(since, until);
-        let windows = tile(span, step)
+        let mut windows: Vec<WindowSpec> = tile(span, step)
             .into_iter()
-            .map(|s| {
-                let (from, to) = s.query_bounds();
-                WindowSpec {
-                    id: s.id(),
-                    range: Some((from.clone(), to.clone())),
-                    query: vec![(start_param.to_string(), from), (end_param.to_string(), to)],
-                    span: Some(s),
-                    first_token: None,
-                }
-            })
+            .map(|s| window(s, "", None, start_param, end_param))
             .collect();
+        // Only a watermark run needs the change feeds and the re-sweep: `--full` and
+        // `--since` already re-read their whole range.
+        let incremental = req.since.is_none() && !req.full;
+        if incremental {
+            for &(feed, start, end) in d.feeds {
+                let prefix = format!("{feed}:");
+                windows.extend(
+                    tile(span, step)
+                        .into_iter()
+                        .map(|s| window(s, &prefix, Some((start, end)), start, end)),
+                );
+            }
+            if d.resweep {
+                windows.extend(
+                    resweep_slice(opts.evo.history_start, span, started.date(), config.resweep_days)
+                        .into_iter()
+                        .map(|s| window(s, RESWEEP, None, start_param, end_param)),
+                );
+            }
+        }
         // Everything registered before the end of the range, or before the run started when
         // the range reaches into the future, is extracted.
         let reached = span.end.min(started);
