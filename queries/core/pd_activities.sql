@@ -38,5 +38,7 @@ SELECT
     json_as_text(_raw, 'conference_meeting_id') AS conference_meeting_id,  -- conference id
     json_as_text(_raw, 'public_description') AS public_description,  -- public description
     COALESCE(NOT TRY_CAST(json_as_text(_raw, 'is_deleted') AS BOOLEAN), TRY_CAST(json_as_text(_raw, 'active_flag') AS BOOLEAN)) AS active_flag,  -- NOT is_deleted (v2), active_flag (v1) as fallback
+    COALESCE(TRY_CAST(json_as_text(_raw, 'is_deleted') AS BOOLEAN), NOT TRY_CAST(json_as_text(_raw, 'active_flag') AS BOOLEAN), false) AS is_deleted,  -- deleted in Pipedrive (is_deleted (v2), NOT active_flag (v1)): the row is kept
+    CASE WHEN COALESCE(TRY_CAST(json_as_text(_raw, 'is_deleted') AS BOOLEAN), NOT TRY_CAST(json_as_text(_raw, 'active_flag') AS BOOLEAN), false) THEN utc_timestamp(json_as_text(_raw, 'update_time')) END AS _deleted_at,  -- when it was deleted (update_time of the deleted version, UTC); NULL while not deleted
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

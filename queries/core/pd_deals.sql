@@ -85,6 +85,8 @@ SELECT
     json_as_text(_raw, 'origin') AS origin,  -- how the deal was created
     TRY_CAST(TRY_CAST(json_as_text(_raw, 'channel') AS DOUBLE) AS INT) AS channel,  -- marketing channel id
     custom_fields,  -- custom fields keyed by readable names (dealFields), NULL when none
+    COALESCE(TRY_CAST(json_as_text(_raw, 'is_deleted') AS BOOLEAN), json_as_text(_raw, 'status') = 'deleted', false) AS is_deleted,  -- deleted in Pipedrive (is_deleted, or status deleted): the row is kept
+    CASE WHEN COALESCE(TRY_CAST(json_as_text(_raw, 'is_deleted') AS BOOLEAN), json_as_text(_raw, 'status') = 'deleted', false) THEN utc_timestamp(json_as_text(_raw, 'update_time')) END AS _deleted_at,  -- when it was deleted (update_time of the deleted version, UTC); NULL while not deleted
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest
 LEFT JOIN cf_json USING (scope, deal_id)

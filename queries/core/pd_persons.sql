@@ -78,6 +78,8 @@ SELECT
     utc_timestamp(json_as_text(_raw, 'add_time')) AS add_time,  -- creation time (UTC)
     utc_timestamp(json_as_text(_raw, 'update_time')) AS update_time,  -- last change (UTC)
     custom_fields,  -- custom fields keyed by readable names (personFields), NULL when none
+    COALESCE(TRY_CAST(json_as_text(_raw, 'is_deleted') AS BOOLEAN), NOT TRY_CAST(json_as_text(_raw, 'active_flag') AS BOOLEAN), false) AS is_deleted,  -- deleted in Pipedrive (is_deleted (v2), NOT active_flag (v1)): the row is kept
+    CASE WHEN COALESCE(TRY_CAST(json_as_text(_raw, 'is_deleted') AS BOOLEAN), NOT TRY_CAST(json_as_text(_raw, 'active_flag') AS BOOLEAN), false) THEN utc_timestamp(json_as_text(_raw, 'update_time')) END AS _deleted_at,  -- when it was deleted (update_time of the deleted version, UTC); NULL while not deleted
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest
 LEFT JOIN cf_json USING (scope, person_id)

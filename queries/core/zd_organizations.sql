@@ -19,5 +19,7 @@ SELECT
     CASE WHEN substr(ltrim(json_get_json(_raw, 'organization_fields')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'organization_fields') END AS organization_fields,  -- custom organization fields (JSON object)
     utc_timestamp(json_as_text(_raw, 'created_at')) AS created_at,  -- created at (UTC)
     utc_timestamp(json_as_text(_raw, 'updated_at')) AS updated_at,  -- last change (UTC)
+    json_as_text(_raw, 'deleted_at') IS NOT NULL AS is_deleted,  -- deleted in Zendesk (deleted_at set): the row is kept
+    utc_timestamp(json_as_text(_raw, 'deleted_at')) AS _deleted_at,  -- when it was deleted (deleted_at, UTC); NULL while not deleted
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest

@@ -3,7 +3,7 @@
 -- @strategy: merge
 -- @test unique: ticket_id
 -- @test not_null: ticket_id
--- @test accepted_values: status = 'new', 'open', 'pending', 'hold', 'solved', 'closed'
+-- @test accepted_values: status = 'new', 'open', 'pending', 'hold', 'solved', 'closed', 'deleted'
 -- @test row_count: 1..
 -- Zendesk tickets, latest version. Source: bronze.zendesk_tickets (incremental cursor export).
 -- solved_at is not in the ticket payload unless metric_sets are side-loaded; otherwise it is the earliest
@@ -40,7 +40,7 @@ SELECT
     ticket_id,  -- Zendesk ticket id
     json_as_text(_raw, 'subject') AS subject,  -- subject
     json_as_text(_raw, 'description') AS description,  -- first comment
-    json_as_text(_raw, 'status') AS status,  -- new, open, pending, hold, solved, closed
+    json_as_text(_raw, 'status') AS status,  -- new, open, pending, hold, solved, closed, deleted
     json_as_text(_raw, 'priority') AS priority,  -- low, normal, high, urgent
     json_as_text(_raw, 'type') AS type,  -- question, incident, problem, task
     TRY_CAST(json_as_text(_raw, 'requester_id') AS BIGINT) AS requester_id,  -- requester user
@@ -65,6 +65,8 @@ SELECT
     utc_timestamp(json_as_text(_raw, 'due_at')) AS due_at,  -- due date (task tickets)
     CASE WHEN substr(ltrim(json_get_json(_raw, 'satisfaction_rating')), 1, 1) IN ('[', '{') THEN json_get_json(_raw, 'satisfaction_rating') END AS satisfaction_rating,  -- satisfaction rating (JSON)
     COALESCE(json_as_text(_raw, 'satisfaction_rating', 'score'), CASE WHEN json_get_str(_raw, 'satisfaction_rating') IS NOT NULL THEN json_as_text(_raw, 'satisfaction_rating') END) AS satisfaction_score,  -- satisfaction_rating.score
+    COALESCE(status = 'deleted', false) AS is_deleted,  -- deleted in Zendesk (status deleted): the row is kept
+    CASE WHEN status = 'deleted' THEN updated_at END AS _deleted_at,  -- when it was deleted (updated_at of the deleted version, UTC); NULL while not deleted
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest
 LEFT JOIN s USING (ticket_id)

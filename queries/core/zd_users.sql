@@ -36,5 +36,7 @@ SELECT
     utc_timestamp(json_as_text(_raw, 'created_at')) AS created_at,  -- created at (UTC)
     utc_timestamp(json_as_text(_raw, 'updated_at')) AS updated_at,  -- last change (UTC)
     utc_timestamp(json_as_text(_raw, 'last_login_at')) AS last_login_at,  -- last login (UTC)
+    COALESCE(NOT TRY_CAST(json_as_text(_raw, 'active') AS BOOLEAN), false) AS is_deleted,  -- deleted in Zendesk (active false; suspension is the suspended column): the row is kept
+    CASE WHEN COALESCE(NOT TRY_CAST(json_as_text(_raw, 'active') AS BOOLEAN), false) THEN utc_timestamp(json_as_text(_raw, 'updated_at')) END AS _deleted_at,  -- when it was deleted (updated_at of the deleted version, UTC); NULL while not deleted
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest
