@@ -868,7 +868,10 @@ mod tests {
         assert!(c.alerts.webhook_url.is_none() && c.metrics.textfile.is_none());
         assert_eq!(c.freshness.hours("zendesk"), 26);
         let e = env(&[
-            ("SKYFIT_ALERT_WEBHOOK_URL", "https://hooks.example/T/B/tok-42"),
+            (
+                "SKYFIT_ALERT_WEBHOOK_URL",
+                "https://hooks.example/T/B/tok-42",
+            ),
             ("SKYFIT_ALERTS_QUARANTINE_THRESHOLD", "10"),
             ("SKYFIT_FRESHNESS_EVO_HOURS", "2"),
         ]);

@@ -148,6 +148,13 @@ impl Alert {
             .test_failures
             .iter()
             .any(|t| t.severity == Severity::Error);
+        if let Some(e) = &report.error {
+            failed.push(format!(
+                "skyfit {}: {}",
+                report.command,
+                shorten(e, MESSAGE_CHARS)
+            ));
+        }
         if report.status != RunStatus::Succeeded || !failed.is_empty() {
             // A run failed by its `error` tests alone is explained by their section below.
             if failed.is_empty() && !error_tests {
@@ -511,6 +518,20 @@ mod tests {
             (
                 "Failed".to_string(),
                 vec!["the `run` command stopped with an error".to_string()]
+            )
+        );
+    }
+
+    #[test]
+    fn a_run_stopped_early_says_why() {
+        let mut r = report(RunStatus::Failed);
+        r.error = Some("cannot open the lake (lake.url)".into());
+        let a = Alert::for_report(&r, 0).unwrap();
+        assert_eq!(
+            a.sections[0],
+            (
+                "Failed".to_string(),
+                vec!["skyfit run: cannot open the lake (lake.url)".to_string()]
             )
         );
     }

@@ -41,6 +41,10 @@ pub struct RunReport {
     /// run's or an earlier one's, from the ledger.
     #[serde(default)]
     pub last_success: BTreeMap<String, DateTime<Utc>>,
+    /// Why the run stopped or failed, when no entity or target row says it (the database
+    /// was unreachable, the lake could not be opened, the load failed as a whole).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl RunReport {
@@ -64,6 +68,7 @@ impl RunReport {
             test_failures: Vec::new(),
             stale_tables: Vec::new(),
             last_success: BTreeMap::new(),
+            error: None,
         }
     }
 

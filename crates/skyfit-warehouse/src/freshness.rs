@@ -45,10 +45,7 @@ pub struct FreshnessLimits {
 
 impl FreshnessLimits {
     pub fn limit(&self, source: &str) -> Duration {
-        self.per_source
-            .get(source)
-            .copied()
-            .unwrap_or(self.default)
+        self.per_source.get(source).copied().unwrap_or(self.default)
     }
 }
 
@@ -162,8 +159,7 @@ pub async fn freshness(
     let tables = core_tables(client).await?;
 
     // What each table loaded, per stream.
-    let mut streams: BTreeMap<String, BTreeMap<Stream, (DateTime<Utc>, String)>> =
-        BTreeMap::new();
+    let mut streams: BTreeMap<String, BTreeMap<Stream, (DateTime<Utc>, String)>> = BTreeMap::new();
     for r in query(
         client,
         "SELECT target_table, coalesce(source, ''), coalesce(scope, ''), coalesce(entity, ''),
@@ -523,11 +519,7 @@ pub async fn recent_run_overview(client: &Client, limit: i64) -> Result<Vec<RunO
         .collect())
 }
 
-async fn query(
-    client: &Client,
-    sql: &str,
-    what: &'static str,
-) -> Result<Vec<tokio_postgres::Row>> {
+async fn query(client: &Client, sql: &str, what: &'static str) -> Result<Vec<tokio_postgres::Row>> {
     client.query(sql, &[]).await.map_err(Error::pg(what))
 }
 

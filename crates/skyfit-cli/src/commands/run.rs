@@ -2,21 +2,66 @@
 //! complete bronze run not yet loaded into stg and core, print one summary. The extraction's
 //! ledger rows are written here ([`extract::record`]), the load's by the load itself, under
 //! the night's run id. Exits non-zero when any step failed; what succeeded stays committed.
+//!
+//! However the run ends, even stopped by an error half-way, it is then reported to the
+//! outside world ([`report`]): an alert when configured and needed, the metrics file and the
+//! Pushgateway push when configured. Reporting never changes the exit code and is bounded by
+//! `skyfit_report`'s retry policy.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 use skyfit_core::{RunId, Source};
-use skyfit_extract::ExtractRequest;
+use skyfit_extract::{ExtractRequest, RunSummary};
+use skyfit_report::{
+    AlertConfig, EntityReport, MetricsConfig, PushConfig, RunReport, RunStatus, Stage, StaleTable,
+    TargetReport, TargetStatus, WebhookFormat,
+};
+use tokio_postgres::Client;
 
 use crate::cli::{LoadArgs, RunArgs};
-use crate::commands::{extract, load, progress::Progress, sources};
+use crate::commands::{extract, load, progress::Progress, sources, status};
 use crate::context::Context;
 
+/// What a run did, filled as it goes, so that a run stopped half-way is reported too.
+#[derive(Default)]
+struct Night {
+    client: Option<Arc<Client>>,
+    /// Per source: its summary, or the error that stopped it.
+    extractions: Vec<(Source, std::result::Result<RunSummary, String>)>,
+    loaded: Option<skyfit_pipeline::LoadSummary>,
+    /// Every failed step, as the summary lists them.
+    failures: Vec<String>,
+    /// Failures no entity or target row tells (the load as a whole).
+    general: Vec<String>,
+    stages: BTreeMap<Stage, f64>,
+}
+
 pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
-    let started = Instant::now();
+    let started_at = Utc::now();
     let run_id = RunId::now();
+    let mut night = Night::default();
+    let outcome = nightly(ctx, &args, &run_id, &mut night).await;
+    let stopped = outcome.as_ref().err().map(|e| format!("{e:#}"));
+    if stopped.is_some() {
+        // The error itself is printed once, by `main`; this names the run it stopped.
+        eprintln!("Nightly run {run_id} stopped before its end.");
+    }
+    report(ctx, &run_id, started_at, &night, stopped).await;
+    outcome
+}
+
+async fn nightly(
+    ctx: &Context,
+    args: &RunArgs,
+    run_id: &RunId,
+    night: &mut Night,
+) -> Result<ExitCode> {
+    let started = Instant::now();
     let selected: Vec<Source> = if args.sources.is_empty() {
         Source::ALL.to_vec()
     } else {
@@ -28,7 +73,9 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     };
     let lake = ctx.lake()?;
     let db = ctx.database().await?;
-    let client = ctx.migrate(&db).await?;
+    let client = Arc::new(ctx.migrate(&db).await?);
+    night.client = Some(client.clone());
+    let client = &*client;
     eprintln!(
         "Nightly run {run_id}: lake {}, database {}.",
         lake.url(),
@@ -36,6 +83,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     );
 
     // 1. Extract, sources concurrently.
+    let extract_started = Instant::now();
     let sim_scale = sources::requested_scale(args.simulate, args.sim_scale.as_deref());
     let resolved = sources::resolve(&ctx.config, &selected, sim_scale).await?;
     let progress = Progress::default();
@@ -57,24 +105,31 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         skyfit_extract::extract(r, &resolved.config, &resolved.options, &lake, &progress)
     }))
     .await;
+    night
+        .stages
+        .insert(Stage::Extract, extract_started.elapsed().as_secs_f64());
     let simulated = resolved.options.simulated.clone();
     drop(resolved);
-    let mut failures = Vec::new();
     for (req, result) in requests.iter().zip(&extractions) {
         match result {
             Ok(summary) => {
-                extract::record(&client, summary).await?;
-                extract::mirror_watermarks(&client, summary).await?;
+                night.extractions.push((req.source, Ok(summary.clone())));
+                extract::record(client, summary).await?;
+                extract::mirror_watermarks(client, summary).await?;
             }
             Err(e) => {
-                failures.push(format!("extract {}: {e}", req.source));
+                night
+                    .extractions
+                    .push((req.source, Err(skyfit_core::error::full_message(e))));
+                night.failures.push(format!("extract {}: {e}", req.source));
                 let simulated = simulated.contains(&req.source);
-                extract::record_failure(&client, req.source, &run_id, e, simulated).await?;
+                extract::record_failure(client, req.source, run_id, e, simulated).await?;
             }
         }
     }
 
     // 2. Load whatever is complete and not yet loaded (including earlier nights' runs).
+    let load_started = Instant::now();
     let load_args = LoadArgs {
         sources: selected.iter().map(|s| s.to_string()).collect(),
         entities: args.entities.clone(),
@@ -91,15 +146,24 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         // Some targets failed, the others loaded: report the failures.
         Err(skyfit_pipeline::Error::TargetsFailed { summary }) => {
             for f in &summary.failed {
-                failures.push(format!("load {}: {}", f.target, f.error));
+                night
+                    .failures
+                    .push(format!("load {}: {}", f.target, f.error));
             }
             Some(*summary)
         }
         Err(e) => {
-            failures.push(format!("load: {e}"));
+            night.failures.push(format!("load: {e}"));
+            night
+                .general
+                .push(format!("load: {}", skyfit_core::error::full_message(&e)));
             None
         }
     };
+    night
+        .stages
+        .insert(Stage::Load, load_started.elapsed().as_secs_f64());
+    night.loaded = loaded;
 
     // 3. One summary.
     println!(
@@ -109,17 +173,178 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     for s in extractions.iter().flatten() {
         println!("{}", s.render());
     }
-    if let Some(s) = &loaded {
+    if let Some(s) = &night.loaded {
         load::print_summary(s);
     }
-    if failures.is_empty() {
+    if night.failures.is_empty() {
         println!("\nAll steps succeeded. `skyfit status` shows the ledger.");
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("\n{} step(s) failed:", failures.len());
-        for f in &failures {
+        println!("\n{} step(s) failed:", night.failures.len());
+        for f in &night.failures {
             println!("  - {f}");
         }
+        println!("`skyfit status --run {run_id}` shows this run's rows.");
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// The run's [`RunReport`], from what it did and, when the database was reached, the
+/// freshness of every table (the check `skyfit status` makes).
+async fn build_report(
+    ctx: &Context,
+    run_id: &RunId,
+    started_at: DateTime<Utc>,
+    night: &Night,
+    stopped: Option<String>,
+) -> RunReport {
+    let mut entities = Vec::new();
+    for (source, result) in &night.extractions {
+        match result {
+            Ok(summary) => entities.extend(summary.entities.iter().map(|e| EntityReport {
+                source: source.to_string(),
+                scope: e.scope.clone(),
+                entity: e.entity.clone(),
+                records: e.records,
+                rejects: e.rejects,
+                pages: e.pages,
+                requests: e.requests,
+                throttled: e.throttled,
+                error: e.error.clone(),
+            })),
+            Err(error) => entities.push(EntityReport {
+                source: source.to_string(),
+                entity: "*".into(),
+                error: Some(error.clone()),
+                ..Default::default()
+            }),
+        }
+    }
+    let mut targets = Vec::new();
+    if let Some(l) = &night.loaded {
+        targets.extend(l.targets.iter().map(|t| TargetReport {
+            table: t.target.clone(),
+            rows: t.rows,
+            quarantined: t.quarantined,
+            status: if t.up_to_date {
+                TargetStatus::UpToDate
+            } else {
+                TargetStatus::Loaded
+            },
+            error: None,
+        }));
+        targets.extend(l.failed.iter().map(|f| TargetReport {
+            table: f.target.clone(),
+            rows: 0,
+            quarantined: 0,
+            status: TargetStatus::Failed,
+            error: Some(f.error.clone()),
+        }));
+    }
+    let failed = stopped.is_some() || !night.failures.is_empty();
+    let something_done = entities.iter().any(|e| e.error.is_none())
+        || targets.iter().any(|t| t.status != TargetStatus::Failed);
+    let status = match (failed, something_done) {
+        (false, _) => RunStatus::Succeeded,
+        (true, true) if stopped.is_none() => RunStatus::Partial,
+        _ => RunStatus::Failed,
+    };
+    let mut general = night.general.clone();
+    general.extend(stopped);
+    let mut report = RunReport::new(run_id.to_string(), "run", status, started_at, Utc::now());
+    report.stages = night.stages.clone();
+    report.entities = entities;
+    report.targets = targets;
+    report.error = (!general.is_empty()).then(|| general.join("; "));
+
+    if let Some(client) = night.client.as_ref().filter(|c| !c.is_closed()) {
+        match skyfit_warehouse::freshness(client, &status::limits(&ctx.config), Utc::now()).await {
+            Ok(f) => {
+                report.stale_tables = f
+                    .stale()
+                    .map(|t| StaleTable {
+                        table: t.table.clone(),
+                        age_secs: t.age_secs.unwrap_or(0).max(0) as u64,
+                        limit_secs: t.limit_secs,
+                    })
+                    .collect();
+                report.last_success = f
+                    .sources
+                    .iter()
+                    .filter_map(|s| Some((s.source.clone(), s.last_success?)))
+                    .collect();
+            }
+            Err(error) => tracing::warn!(
+                %error,
+                "Could not check the tables' freshness; the alert and metrics leave stale tables out."
+            ),
+        }
+    }
+    report
+}
+
+/// Builds the report and hands it to the alert webhook and the metrics outputs configured,
+/// both at once. A failure to deliver is a warning; nothing here fails the run.
+async fn report(
+    ctx: &Context,
+    run_id: &RunId,
+    started_at: DateTime<Utc>,
+    night: &Night,
+    stopped: Option<String>,
+) {
+    let alerts = &ctx.config.alerts;
+    let metrics = &ctx.config.metrics;
+    let alert_cfg = alerts.webhook_url.as_ref().and_then(|url| {
+        match AlertConfig::try_new(url.expose()) {
+            Ok(c) => Some(
+                c.with_quarantine_threshold(alerts.quarantine_threshold)
+                    .with_format(match alerts.format {
+                        skyfit_core::config::AlertFormat::Auto => WebhookFormat::Auto,
+                        skyfit_core::config::AlertFormat::Slack => WebhookFormat::Slack,
+                        skyfit_core::config::AlertFormat::Teams => WebhookFormat::Teams,
+                    }),
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "alerts.webhook_url is not a usable URL; no alert is sent.");
+                None
+            }
+        }
+    });
+    let mut metrics_cfg = MetricsConfig::default();
+    if let Some(path) = &metrics.textfile {
+        metrics_cfg = metrics_cfg.with_textfile(path);
+    }
+    if let Some(url) = &metrics.pushgateway_url {
+        match PushConfig::try_new(url.expose()) {
+            Ok(p) => metrics_cfg = metrics_cfg.with_pushgateway(p),
+            Err(error) => tracing::warn!(
+                %error,
+                "metrics.pushgateway_url is not a usable URL; the metrics are not pushed."
+            ),
+        }
+    }
+    if alert_cfg.is_none() && metrics_cfg.textfile.is_none() && metrics_cfg.pushgateway.is_none() {
+        return;
+    }
+
+    let report = build_report(ctx, run_id, started_at, night, stopped).await;
+    let alert = async {
+        match &alert_cfg {
+            Some(cfg) => Some(skyfit_report::notify(cfg, &report).await),
+            None => None,
+        }
+    };
+    let (alert, published) = tokio::join!(alert, skyfit_report::publish(&metrics_cfg, &report));
+    match alert {
+        Some(d) if d.is_failed() => {
+            tracing::warn!(run_id = %run_id, outcome = %d, "The alert was not delivered.")
+        }
+        Some(d) => eprintln!("Alert: {d}."),
+        None => {}
+    }
+    if published.has_failure() {
+        tracing::warn!(run_id = %run_id, outcome = %published, "The metrics were not all published.");
+    } else if metrics_cfg.textfile.is_some() || metrics_cfg.pushgateway.is_some() {
+        eprintln!("Metrics: {published}.");
     }
 }

@@ -71,11 +71,18 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
             "run_id", "started", "seconds"
         );
         for r in &runs {
-            let secs = r
-                .finished_at
-                .map(|f| format!("{:.1}", (f - r.started_at).num_milliseconds() as f64 / 1000.0));
+            let secs = r.finished_at.map(|f| {
+                format!(
+                    "{:.1}",
+                    (f - r.started_at).num_milliseconds() as f64 / 1000.0
+                )
+            });
             let status = if r.running > 0 {
-                format!("RUNNING ({} of {} rows)", r.running, r.succeeded + r.failed + r.running)
+                format!(
+                    "RUNNING ({} of {} rows)",
+                    r.running,
+                    r.succeeded + r.failed + r.running
+                )
             } else if r.failed > 0 {
                 format!("FAILED ({} of {} rows)", r.failed, r.succeeded + r.failed)
             } else {
@@ -200,7 +207,9 @@ fn print_freshness(f: &Freshness, config: &Config) {
             "  {:<10} {:<18} {:<17} {:<22} {:>10} {:>10} {:>6}{}",
             s.source,
             s.last_run_id,
-            s.finished_at.map(minute).unwrap_or_else(|| "running".into()),
+            s.finished_at
+                .map(minute)
+                .unwrap_or_else(|| "running".into()),
             entities,
             thousands(s.records),
             requests,
@@ -208,11 +217,7 @@ fn print_freshness(f: &Freshness, config: &Config) {
             if s.simulated { "  (simulated)" } else { "" }
         );
     }
-    if f
-        .sources
-        .iter()
-        .any(|s| s.requests_recorded < s.entities)
-    {
+    if f.sources.iter().any(|s| s.requests_recorded < s.entities) {
         println!(
             "  n/r: the ledger holds no request count for that run (failed before its summary, or written by an older version); *: only some entities' counts"
         );

@@ -13,4 +13,5 @@ mod quarantine;
 mod query;
 mod run_kill;
 mod simulated;
+mod status_alerts;
 mod support;
