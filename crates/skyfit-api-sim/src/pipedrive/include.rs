@@ -114,7 +114,11 @@ pub(crate) fn write(g: &Gen, scope: Scope, e: Entity, m: &Meta, fields: &[&str],
     out.pop();
     for name in fields {
         // One stream per field, so a value does not depend on which other fields were asked.
-        let mut r = Rng::new(scope_seed(g.seed, scope), e.tag() ^ 0x1F00, m.idx ^ fnv(name));
+        let mut r = Rng::new(
+            scope_seed(g.seed, scope),
+            e.tag() ^ 0x1F00,
+            m.idx ^ fnv(name),
+        );
         match *name {
             "attendees" => attendees(m, &mut r, out),
             "first_won_time" => json::ts(out, name, m.closed_at.filter(|_| m.state == 1)),
@@ -130,7 +134,11 @@ pub(crate) fn write(g: &Gen, scope: Scope, e: Entity, m: &Meta, fields: &[&str],
                 &format!("skyfit-{}+{}@pipedrivemail.com", scope.name(), m.idx + 1),
             ),
             "source_lead_id" | "marketing_status" | "doi_status" => json::null(out, name),
-            _ => json::u(out, name, r.below(if *name == "people_count" { 40 } else { 12 })),
+            _ => json::u(
+                out,
+                name,
+                r.below(if *name == "people_count" { 40 } else { 12 }),
+            ),
         }
     }
     out.push('}');
@@ -140,7 +148,11 @@ fn attendees(m: &Meta, r: &mut Rng, out: &mut String) {
     json::open_arr(out, "attendees");
     if m.person.is_some() && r.pct(40) {
         json::open(out);
-        json::s(out, "email", &format!("participante{}@example.com", m.idx + 1));
+        json::s(
+            out,
+            "email",
+            &format!("participante{}@example.com", m.idx + 1),
+        );
         json::s(out, "name", "Participante");
         json::s(out, "status", ["accepted", "noreply"][r.below(2) as usize]);
         json::b(out, "is_organizer", false);

@@ -2,6 +2,7 @@
 
 mod adopt_lake;
 mod adopt_warehouse;
+mod change_capture_pd_zd;
 mod config;
 mod db;
 mod extract_kill;
