@@ -35,3 +35,11 @@ pub fn pipedrive_ids(g: &Gen, scope: Scope, entity: Entity, q: &PipedriveQuery) 
         .map(|i| i + 1)
         .collect()
 }
+
+/// Ids of `entity` deleted at or before the clock, with their deletion time (epoch seconds),
+/// ascending.
+pub fn pipedrive_deleted(g: &Gen, scope: Scope, entity: Entity) -> Vec<(u64, i64)> {
+    (0..timeline(g, scope, entity).visible(g.now))
+        .filter_map(|i| meta(g, scope, entity, i).h.deleted.map(|d| (i + 1, d)))
+        .collect()
+}
