@@ -393,9 +393,7 @@ impl Worker<'_> {
             return Ok(None);
         };
         tracing::info!(entity = %self.key, window = %w.id, "Window too big; splitting it in two.");
-        let (start_param, end_param) = w
-            .split_params
-            .unwrap_or((rule.start_param, rule.end_param));
+        let (start_param, end_param) = w.split_params.unwrap_or((rule.start_param, rule.end_param));
         // A child keeps its parent's id prefix (`updateDate:`, `resweep:`), so the windows of
         // different feeds over the same dates never share a manifest entry.
         let prefix = w.id.strip_suffix(&span.id()).unwrap_or("").to_string();

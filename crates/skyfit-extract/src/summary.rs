@@ -101,7 +101,9 @@ impl RunSummary {
     /// elapsed time under a limit of `requests_per_minute`.
     pub fn with_budget(mut self, requests_per_minute: u32) -> Self {
         self.requests = self.entities.iter().map(|e| e.requests).sum();
-        let ms = (self.finished_at - self.started_at).num_milliseconds().max(0) as u64;
+        let ms = (self.finished_at - self.started_at)
+            .num_milliseconds()
+            .max(0) as u64;
         self.request_budget = Some((u64::from(requests_per_minute) * ms).div_ceil(60_000));
         self
     }

@@ -10,7 +10,7 @@ use crate::synth::names::{CITIES, DOMAINS, FIRST, LAST, NEIGHBORHOODS, PLANS, ST
 use crate::synth::{Gen, History, Rng, json};
 
 use super::catalog::{branch, employee};
-use super::{EvoEntity, TAG_MEMBER, TAG_MEMBERSHIPS, members_tl, sales_tl};
+use super::{Bounds, EvoEntity, TAG_MEMBER, TAG_MEMBERSHIPS, members_tl, sales_tl};
 
 /// The parts of a member that other entities denormalise.
 pub(crate) struct Core {
@@ -390,14 +390,14 @@ pub(crate) fn list(g: &Gen, req: &Req, malformed: Option<u64>) -> Result<Reply, 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ContractFilter {
     /// Bounds on a contract's `startDate` (inclusive, either optional).
-    pub start: Option<(Option<i64>, Option<i64>)>,
+    pub start: Option<Bounds>,
     /// Bounds on a contract's `cancelDate`.
-    pub cancel: Option<(Option<i64>, Option<i64>)>,
+    pub cancel: Option<Bounds>,
 }
 
 impl ContractFilter {
     pub(crate) fn from_req(req: &Req) -> Result<Self, Reply> {
-        let bounds = |a: &str, b: &str| -> Result<Option<(Option<i64>, Option<i64>)>, Reply> {
+        let bounds = |a: &str, b: &str| -> Result<Option<Bounds>, Reply> {
             let w = super::window(req, a, b)?;
             Ok((w.0.is_some() || w.1.is_some()).then_some(w))
         };
@@ -432,11 +432,7 @@ impl ContractFilter {
 
 /// Ground truth: ids of the members registered in `registered` (inclusive bounds) that pass
 /// `filter` at the generator's clock, in the order the API pages them.
-pub fn ids_matching(
-    g: &Gen,
-    registered: (Option<i64>, Option<i64>),
-    filter: &ContractFilter,
-) -> Vec<u64> {
+pub fn ids_matching(g: &Gen, registered: Bounds, filter: &ContractFilter) -> Vec<u64> {
     members_tl(&g.scale)
         .range(registered.0, registered.1, g.now)
         .filter(|i| filter.is_none() || filter.matches(g, *i))

@@ -172,9 +172,12 @@ pub(crate) fn filtered_page(
         .collect()
 }
 
+/// Inclusive date bounds of a filter (epoch seconds of naive local time), either optional.
+pub type Bounds = (Option<i64>, Option<i64>);
+
 /// Whether `t` lies in the inclusive filter bounds (either optional).
 #[inline]
-pub(crate) fn within(t: i64, (from, to): (Option<i64>, Option<i64>)) -> bool {
+pub(crate) fn within(t: i64, (from, to): Bounds) -> bool {
     from.is_none_or(|f| t >= f) && to.is_none_or(|e| t <= e)
 }
 

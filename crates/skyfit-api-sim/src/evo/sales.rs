@@ -12,7 +12,7 @@ use crate::synth::{Gen, History, Rng, json};
 
 use super::catalog::employee;
 use super::members::{core, member_before, membership_id};
-use super::{EvoEntity, TAG_SALE, sales_tl};
+use super::{Bounds, EvoEntity, TAG_SALE, sales_tl};
 
 const PAYMENT: &[(u64, &str)] = &[
     (2, "Cartão de crédito"),
@@ -198,21 +198,13 @@ fn write_receivable(g: &Gen, j: u64, k: u64, s: &SaleCore, out: &mut String) {
     json::s(
         out,
         "nsu",
-        &if paid {
-            nsu.to_string()
-        } else {
-            String::new()
-        },
+        &if paid { nsu.to_string() } else { String::new() },
     );
     json::dt(out, "updateDate", st.update);
     json::odt(out, "chargeDate", paid.then_some(due));
     json::ou(out, "idReceivableFrom", None);
     json::os(out, "cardAcquirer", (pay_id == 2).then_some("Cielo"));
-    json::os(
-        out,
-        "cardFlag",
-        (pay_id == 2).then_some(flag),
-    );
+    json::os(out, "cardFlag", (pay_id == 2).then_some(flag));
     json::raw(out, "creditDetails", "[]");
     json::os(out, "cancellationDescription", None);
     json::s(out, "source", "Venda");
@@ -324,12 +316,12 @@ fn sale_history(g: &Gen, j: u64) -> History {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SaleFilter {
     /// `dateSaleStart/End`.
-    pub sale_date: (Option<i64>, Option<i64>),
+    pub sale_date: Bounds,
     /// `removalDateStart/End`: removed sales whose removal is in the bounds.
-    pub removal: Option<(Option<i64>, Option<i64>)>,
+    pub removal: Option<Bounds>,
     /// `receivablesRegistrationDateStart/End`: sales with a receivable registered in the bounds.
     /// The simulator registers every receivable with its sale, so this is the sale's date.
-    pub receivables_registration: (Option<i64>, Option<i64>),
+    pub receivables_registration: Bounds,
 }
 
 impl SaleFilter {
@@ -428,8 +420,8 @@ pub(crate) fn receivable_range(sales: std::ops::Range<u64>) -> std::ops::Range<u
 /// `updateDateStart/End` (the last status change), inclusive and optional.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReceivableFilter {
-    pub registration: (Option<i64>, Option<i64>),
-    pub update: Option<(Option<i64>, Option<i64>)>,
+    pub registration: Bounds,
+    pub update: Option<Bounds>,
 }
 
 impl ReceivableFilter {

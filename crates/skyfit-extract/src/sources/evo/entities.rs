@@ -52,8 +52,16 @@ fn def(entity: &str) -> Option<Def> {
             params: &[("showMemberships", "true"), ("showsResponsibles", "true")],
             paging_single: false,
             feeds: &[
-                ("membershipStartDate", "membershipStartDateStart", "membershipStartDateEnd"),
-                ("membershipCancelDate", "membershipCancelDateStart", "membershipCancelDateEnd"),
+                (
+                    "membershipStartDate",
+                    "membershipStartDateStart",
+                    "membershipStartDateEnd",
+                ),
+                (
+                    "membershipCancelDate",
+                    "membershipCancelDateStart",
+                    "membershipCancelDateEnd",
+                ),
             ],
             resweep: true,
         },
@@ -267,9 +275,14 @@ pub async fn plan(
             }
             if d.resweep {
                 windows.extend(
-                    resweep_slice(opts.evo.history_start, span, started.date(), config.resweep_days)
-                        .into_iter()
-                        .map(|s| window(s, RESWEEP, None, start_param, end_param)),
+                    resweep_slice(
+                        opts.evo.history_start,
+                        span,
+                        started.date(),
+                        config.resweep_days,
+                    )
+                    .into_iter()
+                    .map(|s| window(s, RESWEEP, None, start_param, end_param)),
                 );
             }
         }
@@ -287,4 +300,47 @@ pub async fn plan(
         });
     }
     Ok(plans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+    }
+
+    #[test]
+    fn resweep_nights_cover_every_month_and_repeat_per_night() {
+        let start = d(2020, 1, 1);
+        let night = d(2026, 11, 25);
+        let span = |n: NaiveDate| Span::days(n - Duration::days(1), n);
+        let mut covered = std::collections::BTreeSet::new();
+        for k in 0..7 {
+            let n = night + Duration::days(k);
+            let slice = resweep_slice(start, span(n), n, 7);
+            assert_eq!(
+                slice,
+                resweep_slice(start, span(n), n, 7),
+                "a rerun reads the same"
+            );
+            assert!(
+                slice.len() <= 84 / 7 + 1,
+                "a slice, not the history: {}",
+                slice.len()
+            );
+            covered.extend(slice.iter().map(|s| s.start));
+        }
+        let months = tile(
+            Span {
+                start: start.and_time(NaiveTime::MIN),
+                end: span(night).start,
+            },
+            Step::Months(1),
+        );
+        for m in months {
+            assert!(covered.contains(&m.start), "month {} never re-read", m.id());
+        }
+        assert!(resweep_slice(start, span(night), night, 0).is_empty());
+    }
 }
