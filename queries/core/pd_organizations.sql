@@ -8,46 +8,7 @@
 -- Pipedrive organizations per account, latest version. Source: bronze.pipedrive_organizations (GET /api/v2/organizations).
 -- Columns read the real API v2 names first and the v1 names the reference read as fallback.
 -- Timestamps: v2 sends RFC 3339 UTC, v1 'YYYY-MM-DD HH:MM:SS' in UTC; values that do not convert become NULL.
-WITH latest AS (SELECT * FROM latest_pipedrive_organizations),
-defs AS (
-    SELECT scope, field_key, field_name FROM (
-        SELECT _scope AS scope,
-               COALESCE(json_as_text(_raw, 'field_code'), json_as_text(_raw, 'key')) AS field_key,
-               COALESCE(json_as_text(_raw, 'field_name'), json_as_text(_raw, 'name')) AS field_name,
-               row_number() OVER (PARTITION BY _scope, COALESCE(json_as_text(_raw, 'field_code'), json_as_text(_raw, 'key'))
-                                  ORDER BY _run_id DESC, _source_file DESC, _line DESC) AS _rn
-        FROM bronze.pipedrive_organization_fields
-    ) d
-    WHERE _rn = 1 AND field_key IS NOT NULL
-),
-cf_obj AS (
-    -- API v2 nests custom fields in a custom_fields object keyed by 40-character hashes
-    SELECT scope, org_id, json_get_json(_raw, 'custom_fields') AS cf FROM latest
-),
-cf_kv AS (
-    SELECT scope, org_id, cf, unnest(json_object_keys(cf)) AS field_key FROM cf_obj WHERE cf IS NOT NULL
-),
-cf_named AS (
-    SELECT k.scope, k.org_id, k.field_key,
-           COALESCE(d.field_name, k.field_key) AS field_name,
-           COALESCE(json_get_json(k.cf, k.field_key), 'null') AS value_json
-    FROM cf_kv k
-    LEFT JOIN defs d ON d.scope = k.scope AND d.field_key = k.field_key
-),
-cf_unique AS (
-    -- two fields with the same readable name keep both, the key appended to tell them apart
-    SELECT scope, org_id, value_json,
-           CASE WHEN count(*) OVER (PARTITION BY scope, org_id, field_name) > 1
-                THEN field_name || ' [' || field_key || ']' ELSE field_name END AS field_name
-    FROM cf_named
-),
-cf_json AS (
-    SELECT scope, org_id,
-           CAST('{' || string_agg('"' || replace(replace(replace(replace(field_name, '\', '\\'), '"', '\"'), chr(10), '\n'), chr(13), '\r')
-                            || '":' || value_json, ',' ORDER BY field_name) || '}' AS VARCHAR) AS custom_fields
-    FROM cf_unique
-    GROUP BY scope, org_id
-)
+WITH latest AS (SELECT * FROM latest_pipedrive_organizations)
 SELECT
     org_id,  -- Pipedrive organization id
     scope,  -- Pipedrive account: comercial or expansao
@@ -70,4 +31,4 @@ SELECT
     CASE WHEN COALESCE(TRY_CAST(json_as_text(_raw, 'is_deleted') AS BOOLEAN), NOT TRY_CAST(json_as_text(_raw, 'active_flag') AS BOOLEAN), false) THEN utc_timestamp(json_as_text(_raw, 'update_time')) END AS _deleted_at,  -- when it was deleted (update_time of the deleted version, UTC); NULL while not deleted
     _run_id AS _source_run_id  -- extraction run of the version loaded
 FROM latest
-LEFT JOIN cf_json USING (scope, org_id)
+LEFT JOIN pipedrive_custom_fields_organizations USING (scope, org_id)  -- queries/_shared/pipedrive_custom_fields.sql

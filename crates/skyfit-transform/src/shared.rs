@@ -3,7 +3,10 @@
 //! `queries/_shared/<name>.sql` holds one `SELECT` (comments allowed) that defines the
 //! relation `<name>`. A header line `-- @latest: k1, k2` also defines `latest_<name>`: the latest
 //! version of each key of `<name>` (latest run, then part, then line; rows with a NULL key column
-//! left out), built from [`LATEST`], the one definition of that dedup.
+//! left out), built from [`LATEST`], the one definition of that dedup. A file with
+//! `-- @each: suffix: k1=v1, k2=v2` lines is a template: each such line defines the relation
+//! `<name>_<suffix>`, the file's SELECT with `{k1}`, `{k2}` replaced, and the file defines no
+//! `<name>` of its own (one text for relations that differ only in names).
 //!
 //! When a query file is loaded, every shared relation its SQL names (outside comments and
 //! strings), and those they name in turn, are put in front of the query as CTEs, dependencies
@@ -97,6 +100,7 @@ impl SharedRelations {
         if body.is_empty() {
             return Err(err("no SELECT".into()));
         }
+        let mut template = false;
         for line in text.lines() {
             let Some(rest) = line.trim().strip_prefix("-- @") else {
                 continue;
@@ -116,10 +120,27 @@ impl SharedRelations {
                         );
                     self.defs.insert(format!("latest_{name}"), latest);
                 }
+                Some(("each", spec)) => {
+                    let (suffix, args) = spec.split_once(':').ok_or_else(|| {
+                        err(format!("`{}`: expected `@each: suffix: k=v, ...`", line.trim()))
+                    })?;
+                    let mut sql = body.clone();
+                    for arg in args.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+                        let (k, v) = arg.split_once('=').ok_or_else(|| {
+                            err(format!("`{arg}` in `{}` is not k=v", line.trim()))
+                        })?;
+                        sql = sql.replace(&format!("{{{}}}", k.trim()), v.trim());
+                    }
+                    self.defs.insert(format!("{name}_{}", suffix.trim()), sql);
+                    template = true;
+                }
                 _ => return Err(err(format!("unknown directive `{}`", line.trim()))),
             }
         }
-        self.defs.insert(name, body);
+        // A template (`@each`) defines only its instances: its own text has placeholders.
+        if !template {
+            self.defs.insert(name, body);
+        }
         Ok(())
     }
 
@@ -292,6 +313,26 @@ mod tests {
         );
         let plain = "SELECT 1 FROM bronze.evo_members";
         assert_eq!(shared().expand(plain), plain);
+    }
+
+    #[test]
+    fn each_instantiates_a_template_per_line() {
+        let mut s = SharedRelations::default();
+        s.add(
+            Path::new("_shared/cf.sql"),
+            "-- @each: deals: id=deal_id, src=bronze.deals\n-- @each: persons: id=person_id, src=bronze.persons\nSELECT {id}, '{' AS brace FROM {src}\n",
+        )
+        .unwrap();
+        let out = s.expand("SELECT * FROM cf_persons");
+        assert!(
+            out.starts_with("WITH cf_persons AS (SELECT person_id, '{' AS brace FROM bronze.persons) "),
+            "{out}"
+        );
+        assert_eq!(s.expand("SELECT * FROM cf"), "SELECT * FROM cf");
+        let e = SharedRelations::default()
+            .add(Path::new("_shared/x.sql"), "-- @each: deals\nSELECT 1")
+            .unwrap_err();
+        assert!(e.to_string().contains("@each"), "{e}");
     }
 
     #[test]
