@@ -40,6 +40,8 @@ ALTER TABLE core.zd_organizations ADD COLUMN IF NOT EXISTS _deleted_at TIMESTAMP
 COMMENT ON COLUMN core.zd_organizations.is_deleted IS 'Deleted in Zendesk: the incremental export sends it with deleted_at set. The row is kept; views leave it out.';
 COMMENT ON COLUMN core.zd_organizations._deleted_at IS 'When the record was deleted in Zendesk (its deleted_at, UTC); NULL while not deleted.';
 
+COMMENT ON TABLE core.zd_tickets IS 'Zendesk support tickets, latest version of each; a deleted ticket keeps its row with status deleted and is_deleted.';
+
 -------------------------------------------------------------------------------------------------
 -- Views (0008) redefined to leave deleted rows out; their columns stay the same, the two new
 -- table columns appended at the end of the per-scope views (SELECT *).

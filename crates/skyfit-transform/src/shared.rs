@@ -122,7 +122,10 @@ impl SharedRelations {
                 }
                 Some(("each", spec)) => {
                     let (suffix, args) = spec.split_once(':').ok_or_else(|| {
-                        err(format!("`{}`: expected `@each: suffix: k=v, ...`", line.trim()))
+                        err(format!(
+                            "`{}`: expected `@each: suffix: k=v, ...`",
+                            line.trim()
+                        ))
                     })?;
                     let mut sql = body.clone();
                     for arg in args.split(',').map(str::trim).filter(|a| !a.is_empty()) {
@@ -325,7 +328,9 @@ mod tests {
         .unwrap();
         let out = s.expand("SELECT * FROM cf_persons");
         assert!(
-            out.starts_with("WITH cf_persons AS (SELECT person_id, '{' AS brace FROM bronze.persons) "),
+            out.starts_with(
+                "WITH cf_persons AS (SELECT person_id, '{' AS brace FROM bronze.persons) "
+            ),
             "{out}"
         );
         assert_eq!(s.expand("SELECT * FROM cf"), "SELECT * FROM cf");
