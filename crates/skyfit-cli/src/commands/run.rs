@@ -31,14 +31,22 @@ use crate::context::Context;
 #[derive(Default)]
 struct Night {
     client: Option<Arc<Client>>,
-    /// Per source: its summary, or the error that stopped it.
-    extractions: Vec<(Source, std::result::Result<RunSummary, String>)>,
+    /// Per source: its summary, or the error that stopped it (with the scope and entity it
+    /// names, if any).
+    extractions: Vec<(Source, std::result::Result<RunSummary, Stopped>)>,
     loaded: Option<skyfit_pipeline::LoadSummary>,
     /// Every failed step, as the summary lists them.
     failures: Vec<String>,
     /// Failures no entity or target row tells (the load as a whole).
     general: Vec<String>,
     stages: BTreeMap<Stage, f64>,
+}
+
+/// An extraction that stopped: where and why.
+struct Stopped {
+    scope: Option<String>,
+    entity: String,
+    error: String,
 }
 
 pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
@@ -118,9 +126,15 @@ async fn nightly(
                 extract::mirror_watermarks(client, summary).await?;
             }
             Err(e) => {
-                night
-                    .extractions
-                    .push((req.source, Err(skyfit_core::error::full_message(e))));
+                let stopped = Stopped {
+                    scope: e.location().and_then(|l| l.scope.clone()),
+                    entity: e
+                        .location()
+                        .map(|l| l.entity.clone())
+                        .unwrap_or_else(|| "*".into()),
+                    error: skyfit_core::error::full_message(e),
+                };
+                night.extractions.push((req.source, Err(stopped)));
                 night.failures.push(format!("extract {}: {e}", req.source));
                 let simulated = simulated.contains(&req.source);
                 extract::record_failure(client, req.source, run_id, e, simulated).await?;
@@ -212,10 +226,11 @@ async fn build_report(
                 throttled: e.throttled,
                 error: e.error.clone(),
             })),
-            Err(error) => entities.push(EntityReport {
+            Err(stopped) => entities.push(EntityReport {
                 source: source.to_string(),
-                entity: "*".into(),
-                error: Some(error.clone()),
+                scope: stopped.scope.clone(),
+                entity: stopped.entity.clone(),
+                error: Some(stopped.error.clone()),
                 ..Default::default()
             }),
         }

@@ -348,7 +348,11 @@ async fn a_failed_run_sends_one_alert_with_its_run_id_and_no_secret() {
         message.starts_with(&format!("*SkyFit run {run_id} partly failed")),
         "{message}"
     );
-    assert!(message.contains("extract evo"), "{message}");
+    // The entity the extraction stopped at, and why.
+    assert!(
+        message.contains("extract evo/members: ") && message.contains("401"),
+        "{message}"
+    );
     assert!(
         !message.contains(TOKEN) && !message.contains("evo-pw-never-printed"),
         "{message}"
