@@ -233,15 +233,20 @@ pub async fn plan(
             continue;
         };
         let until = req.until.unwrap_or_else(|| started.date());
-        let since = match req.since {
-            Some(s) => s,
-            None if req.full => opts.evo.history_start,
+        // `incremental`: the range starts at a watermark, so records registered before it are
+        // only seen again through the change feeds and the re-sweep.
+        let (since, incremental) = match req.since {
+            Some(s) => (s, false),
+            None if req.full => (opts.evo.history_start, false),
             None => match watermark(lake, &key)
                 .await?
                 .and_then(|w| w.last_successful_until)
             {
-                Some(wm) => (wm.naive_utc() - Duration::days(opts.evo.overlap_days.max(0))).date(),
-                None => opts.evo.history_start,
+                Some(wm) => (
+                    (wm.naive_utc() - Duration::days(opts.evo.overlap_days.max(0))).date(),
+                    true,
+                ),
+                None => (opts.evo.history_start, false),
             },
         };
         if since > until {
@@ -261,9 +266,8 @@ pub async fn plan(
             .into_iter()
             .map(|s| window(s, "", None, start_param, end_param))
             .collect();
-        // Only a watermark run needs the change feeds and the re-sweep: `--full` and
-        // `--since` already re-read their whole range.
-        let incremental = req.since.is_none() && !req.full;
+        // Only a watermark run needs the change feeds and the re-sweep: `--full`, `--since`
+        // and a first run already read their whole range.
         if incremental {
             for &(feed, start, end) in d.feeds {
                 let prefix = format!("{feed}:");
