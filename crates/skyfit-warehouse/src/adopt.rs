@@ -71,21 +71,6 @@ impl fmt::Display for Plan {
     }
 }
 
-/// Whether the database holds tables in SkyFit's schemas but no migration ledger.
-pub(crate) async fn is_original(tx: &Transaction<'_>) -> Result<bool> {
-    let schemas: Vec<String> = SCHEMAS.iter().map(|s| s.to_string()).collect();
-    let row = tx
-        .query_one(
-            "SELECT to_regclass('meta.schema_migrations') IS NULL
-                AND EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                            WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v'))",
-            &[&schemas],
-        )
-        .await
-        .map_err(Error::pg("looking for an original warehouse"))?;
-    Ok(row.get(0))
-}
-
 /// The adoption plan for an original warehouse. Read-only apart from a rolled-back savepoint;
 /// refuses with every problem found at once.
 pub(crate) async fn plan(tx: &mut Transaction<'_>) -> Result<Plan> {

@@ -10,6 +10,7 @@ mod error;
 mod ledger;
 mod migrate;
 mod tls;
+mod upgrade;
 mod watermarks;
 
 pub mod connect;
@@ -25,5 +26,6 @@ pub use ledger::{
     mark_simulated, quarantine, recent_runs, record_parts, record_run, reset_loaded_parts,
     start_run,
 };
-pub use migrate::{Migration, MigrationState, migrate, migrations, plan, status, upgrade};
+pub use migrate::{Migration, MigrationState, migrate, migrations, status};
+pub use upgrade::{plan, upgrade};
 pub use watermarks::{WatermarkRow, upsert_watermark, watermarks};

@@ -4,14 +4,13 @@
 //! warehouse would otherwise silently differ from what the files say.
 //!
 //! A database the original system built (its tables, no ledger) is never changed by
-//! [`migrate`], which every command runs on start: only [`upgrade`] (`skyfit db migrate`)
-//! adopts it, after [`plan`] (`skyfit db migrate --plan`) has shown how. See `adopt`.
+//! [`migrate`], which every command runs on start: only `upgrade` (`skyfit db migrate`)
+//! adopts it, after `upgrade::plan` (`skyfit db migrate --plan`) has shown how.
 
 use sha2::{Digest, Sha256};
 use tokio_postgres::{Client, Transaction};
 use tracing::info;
 
-use crate::adopt::{self, Plan};
 use crate::error::{Error, Result};
 
 mod embedded {
@@ -60,7 +59,7 @@ pub enum MigrationState {
 }
 
 // Serialises concurrent `migrate` calls (two nightly jobs, parallel tests on one database).
-const LOCK_KEY: i64 = 0x736b_7966_6974; // "skyfit"
+pub(crate) const LOCK_KEY: i64 = 0x736b_7966_6974; // "skyfit"
 
 pub(crate) const BOOTSTRAP: &str = "CREATE SCHEMA IF NOT EXISTS meta;
 CREATE TABLE IF NOT EXISTS meta.schema_migrations (
@@ -84,12 +83,12 @@ async fn applied(client: &Client) -> Result<Vec<(i32, String, chrono::DateTime<c
         .collect())
 }
 
-async fn original(client: &mut Client) -> Result<bool> {
+pub(crate) async fn original(client: &mut Client) -> Result<bool> {
     let tx = client
         .transaction()
         .await
         .map_err(Error::pg("starting a read-only check"))?;
-    let found = adopt::is_original(&tx).await?;
+    let found = crate::catalog::is_original(&tx).await?;
     tx.rollback()
         .await
         .map_err(Error::pg("ending a read-only check"))?;
@@ -128,7 +127,7 @@ pub async fn migrate(client: &mut Client) -> Result<Vec<String>> {
     Ok(applied)
 }
 
-async fn apply_pending(client: &mut Client) -> Result<Vec<String>> {
+pub(crate) async fn apply_pending(client: &mut Client) -> Result<Vec<String>> {
     let done = applied(client).await?;
     let mut names = Vec::new();
     for m in migrations() {
@@ -154,78 +153,6 @@ async fn apply_pending(client: &mut Client) -> Result<Vec<String>> {
         names.push(m.name.to_string());
     }
     Ok(names)
-}
-
-/// What [`upgrade`] would do, without changing anything: the adoption steps for an original
-/// warehouse (refusing as [`upgrade`] would), else the pending migrations.
-pub async fn plan(client: &mut Client) -> Result<Plan> {
-    if original(client).await? {
-        let mut tx = client
-            .transaction()
-            .await
-            .map_err(Error::pg("starting the plan"))?;
-        let plan = adopt::plan(&mut tx).await;
-        tx.rollback().await.map_err(Error::pg("ending the plan"))?;
-        return plan;
-    }
-    Ok(Plan {
-        migrations: status(client)
-            .await?
-            .into_iter()
-            .filter(|(_, s)| *s == MigrationState::Pending)
-            .map(|(m, _)| m.name.to_string())
-            .collect(),
-        ..Plan::default()
-    })
-}
-
-/// `skyfit db migrate`: adopts an original warehouse (plan, steps, every migration and the
-/// old grants in one transaction) or applies the pending migrations. Returns what was done.
-pub async fn upgrade(client: &mut Client) -> Result<Plan> {
-    if !original(client).await? {
-        let applied = migrate(client).await?;
-        return Ok(Plan {
-            migrations: applied,
-            ..Plan::default()
-        });
-    }
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-        .await
-        .map_err(Error::pg("taking the migration lock"))?;
-    let result = adopt_locked(client).await;
-    let unlock = client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await;
-    let plan = result?;
-    unlock.map_err(Error::pg("releasing the migration lock"))?;
-    Ok(plan)
-}
-
-async fn adopt_locked(client: &mut Client) -> Result<Plan> {
-    let mut tx = client
-        .transaction()
-        .await
-        .map_err(Error::pg("starting the adoption"))?;
-    // Another process may have adopted it while this one waited for the lock.
-    if !adopt::is_original(&tx).await? {
-        drop(tx);
-        let applied = apply_pending(client).await?;
-        return Ok(Plan {
-            migrations: applied,
-            ..Plan::default()
-        });
-    }
-    let plan = adopt::apply(&mut tx).await?;
-    tx.commit()
-        .await
-        .map_err(Error::pg("committing the adoption"))?;
-    info!(
-        steps = plan.steps.len(),
-        migrations = plan.migrations.len(),
-        "Adopted the original warehouse."
-    );
-    Ok(plan)
 }
 
 /// Each shipped migration and its state in the database.
