@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::faults::ApiFaults;
 use crate::http::{Api, Query, Reply};
-use crate::server::Shared;
+use crate::state::Shared;
 use crate::synth::time;
 
 #[derive(Deserialize)]

@@ -33,6 +33,7 @@ mod limits;
 pub mod pipedrive;
 mod pipeline;
 mod server;
+mod state;
 pub mod stats;
 pub mod synth;
 pub mod zendesk;
@@ -45,6 +46,7 @@ pub use faults::{
 };
 pub use http::Api;
 pub use pipedrive::Scope;
-pub use server::{Credentials, RunningSim, Simulator, run_until_ctrl_c};
+pub use server::{RunningSim, Simulator, run_until_ctrl_c};
+pub use state::Credentials;
 pub use stats::{ApiStats, SimStats};
 pub use synth::Gen;

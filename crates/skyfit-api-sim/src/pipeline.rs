@@ -16,7 +16,7 @@ use bytes::Bytes;
 use crate::faults::BodyFault;
 use crate::http::{Api, Query, Reply, Req, api_error, basic_auth};
 use crate::limits::Kind;
-use crate::server::Shared;
+use crate::state::Shared;
 use crate::stats::Counters;
 use crate::synth::hash::{mix, unit};
 use crate::{admin, evo, pipedrive, zendesk};
