@@ -19,8 +19,8 @@ pub mod freshness;
 pub use adopt::{Plan, Step};
 pub use connect::{Database, connect_with_retry};
 pub use embedded::{LocalServer, ensure_local_server};
-pub use freshness::{Freshness, FreshnessLimits, SourceFreshness, TableFreshness, freshness};
 pub use error::{Error, Result, pg_retry};
+pub use freshness::{Freshness, FreshnessLimits, SourceFreshness, TableFreshness, freshness};
 pub use ledger::{
     LoadedPart, QuarantineRow, RunOutcome, RunRecord, RunRow, RunStatus, finish_run, loaded_parts,
     mark_simulated, quarantine, recent_runs, record_parts, record_run, reset_loaded_parts,
