@@ -204,10 +204,10 @@ impl Scale {
     }
 
     /// The Pipedrive volumes of an account.
-    pub fn pipedrive(&self, scope: crate::pipedrive::Scope) -> &PipedriveScale {
+    pub fn pipedrive(&self, scope: Scope) -> &PipedriveScale {
         match scope {
-            crate::pipedrive::Scope::Comercial => &self.pd_comercial,
-            crate::pipedrive::Scope::Expansao => &self.pd_expansao,
+            Scope::Comercial => &self.pd_comercial,
+            Scope::Expansao => &self.pd_expansao,
         }
     }
 }
@@ -274,5 +274,32 @@ impl SimConfig {
     pub fn with_faults(mut self, faults: FaultConfig) -> Self {
         self.faults = faults;
         self
+    }
+}
+
+/// A Pipedrive account, called a "scope" (docs/data-contract.md#pipedrive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// `comercial`.
+    Comercial,
+    /// `expansao`.
+    Expansao,
+}
+
+impl Scope {
+    pub(crate) fn from_key(k: u8) -> Self {
+        if k == 1 {
+            Scope::Expansao
+        } else {
+            Scope::Comercial
+        }
+    }
+
+    /// The scope name used by the warehouse.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Comercial => "comercial",
+            Scope::Expansao => "expansao",
+        }
     }
 }

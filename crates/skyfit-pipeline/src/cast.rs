@@ -14,7 +14,7 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 
 use skyfit_load::IssueKind;
 
-use crate::target::TargetColumn;
+use crate::columns::TargetColumn;
 
 /// One value that could not be stored.
 #[derive(Debug, Clone)]

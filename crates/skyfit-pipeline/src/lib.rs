@@ -16,6 +16,7 @@
 
 pub mod bronze;
 mod cast;
+mod columns;
 pub mod diff;
 mod drift;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod reconcile;
 mod record;
 pub mod sample;
 pub mod simulated;
+mod stage;
 pub mod summary;
 pub mod target;
 mod unkeyed;

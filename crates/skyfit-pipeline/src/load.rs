@@ -29,7 +29,7 @@ use tracing::{error, info, warn};
 use crate::bronze::{BronzePart, BronzeRef, complete_parts, register, scan_parts};
 use crate::error::{Error, Result};
 use crate::options::LoadOptions;
-use crate::plan::{Env, Plan, Planned, load_error, plan};
+use crate::plan::{Env, Feed, Plan, Planned, load_error, plan};
 use crate::reconcile::reconcile;
 use crate::summary::{LoadSummary, TargetFailure, TargetSummary};
 use crate::target::{Stage, Target};
@@ -190,9 +190,6 @@ impl PartsCache {
             .collect()
     }
 }
-
-/// A bronze table feeding a target besides its primary one, with its complete parts.
-pub(crate) type Feed<'a> = (&'a BronzeRef, &'a [BronzePart]);
 
 /// The complete parts a target's load chooses from: its primary table's and its feeds'.
 #[derive(Clone, Copy)]

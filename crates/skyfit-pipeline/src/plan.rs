@@ -30,10 +30,12 @@ use tracing::info;
 use crate::bronze::{BronzePart, BronzeRef, register};
 use crate::cast::{self, Quarantined};
 use crate::error::{Error, Result};
-use crate::load::Feed;
 use crate::options::LoadOptions;
 use crate::summary::TargetSummary;
 use crate::target::{self, Stage, Target, TargetColumn};
+
+/// A bronze table feeding a target besides its primary one, with its complete parts.
+pub(crate) type Feed<'a> = (&'a BronzeRef, &'a [BronzePart]);
 
 /// What a target's load runs in.
 #[derive(Clone, Copy)]

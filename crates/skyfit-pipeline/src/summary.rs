@@ -4,7 +4,7 @@
 use serde::{Serialize, Serializer};
 use skyfit_transform::Strategy;
 
-use crate::target::Stage;
+use crate::stage::Stage;
 
 fn strategy_name<S: Serializer>(s: &Strategy, to: S) -> Result<S::Ok, S::Error> {
     to.serialize_str(s.as_str())

@@ -6,61 +6,21 @@
 //! (`core`, or `stg_{source}`). Everything downstream takes the `Target` instead of
 //! re-deriving these facts from the SQL text or the table name.
 //!
-//! The module also reads the target table's columns as PostgreSQL has them ([`columns`]).
+//! A target table's columns as PostgreSQL has them are read by [`columns`] (`columns.rs`).
 
 use std::collections::HashSet;
 
-use arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::logical_expr::LogicalPlan;
 use skyfit_core::Source;
 use skyfit_lake::LakeStore;
-use skyfit_load::PgType;
 use skyfit_load::sql::TableName;
 use skyfit_transform::{QueryFile, SessionOptions, Strategy, TransformSession};
-use tokio_postgres::GenericClient;
 
 use crate::bronze::{BronzeRef, bronze_table};
+pub use crate::columns::{TargetColumn, columns};
 use crate::error::{Error, Result};
-
-/// The layer a target belongs to: it decides the load order, what the reconciliation
-/// compares and the `stage` of the ledger rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// `stg_{source}.*`: the raw records, one row per key.
-    Stg,
-    /// `core.*`: typed tables (and their children).
-    Core,
-}
-
-impl Stage {
-    /// The name the ledger stores (`meta.loaded_parts.stage`, `meta.pipeline_runs.stage`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Stg => "stg",
-            Stage::Core => "core",
-        }
-    }
-
-    /// The stage of a target schema: `core`, or `stg_{source}` for one of the sources. The
-    /// whole name must match: a schema that is neither is not a load target.
-    pub fn of_schema(schema: &str) -> Option<Stage> {
-        if schema == "core" {
-            return Some(Stage::Core);
-        }
-        Source::ALL
-            .iter()
-            .any(|s| schema == format!("stg_{s}"))
-            .then_some(Stage::Stg)
-    }
-}
-
-impl std::fmt::Display for Stage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
+pub use crate::stage::Stage;
 
 /// One query file, analysed: where its rows go, what it reads and how it is written.
 #[derive(Debug, Clone)]
@@ -255,70 +215,6 @@ pub fn bronze_scans(plan: &LogicalPlan) -> Result<Vec<BronzeRef>> {
     let (mut seen, mut out) = (HashSet::new(), Vec::new());
     walk(plan, &mut seen, &mut out)?;
     Ok(out)
-}
-
-#[derive(Debug, Clone)]
-pub struct TargetColumn {
-    pub name: String,
-    pub pg_type: PgType,
-    /// The Arrow type the query result is cast to before encoding.
-    pub arrow: DataType,
-    /// For a timestamp arriving as text (a lifted `evo_timestamp()`): the zone its naive
-    /// values are read in. `None`: Arrow's cast, which reads them as UTC.
-    pub zone: Option<String>,
-}
-
-fn map(typname: &str) -> Option<(PgType, DataType)> {
-    Some(match typname {
-        "int2" => (PgType::Int2, DataType::Int16),
-        "int4" => (PgType::Int4, DataType::Int32),
-        "int8" => (PgType::Int8, DataType::Int64),
-        "float4" => (PgType::Float4, DataType::Float32),
-        "float8" => (PgType::Float8, DataType::Float64),
-        // Scale 10 covers money and rates; PostgreSQL rounds to the column's own scale.
-        "numeric" => (PgType::Numeric, DataType::Decimal128(38, 10)),
-        "text" | "bpchar" | "name" => (PgType::Text, DataType::Utf8),
-        "varchar" => (PgType::Varchar, DataType::Utf8),
-        "jsonb" => (PgType::Jsonb, DataType::Utf8),
-        "bool" => (PgType::Bool, DataType::Boolean),
-        "date" => (PgType::Date, DataType::Date32),
-        "timestamptz" => (
-            PgType::Timestamptz,
-            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-        ),
-        "timestamp" => (
-            PgType::Timestamp,
-            DataType::Timestamp(TimeUnit::Microsecond, None),
-        ),
-        _ => return None,
-    })
-}
-
-/// Columns of `schema.table` in table order.
-pub async fn columns(client: &impl GenericClient, target: &str) -> Result<Vec<TargetColumn>> {
-    let rows = client
-        .query(
-            "SELECT a.attname::text, t.typname::text FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-             WHERE a.attrelid = $1::text::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-            &[&target],
-        )
-        .await
-        .map_err(Error::pg(format!("reading the columns of {target} (does the table exist? run `skyfit db migrate`)")))?;
-    rows.iter()
-        .map(|r| {
-            let (name, typ): (String, String) = (r.get(0), r.get(1));
-            let (pg_type, arrow) = map(&typ).ok_or_else(|| Error::Query {
-                query: target.to_string(),
-                message: format!("column {name} has type {typ}, which the loader cannot write"),
-            })?;
-            Ok(TargetColumn {
-                name,
-                pg_type,
-                arrow,
-                zone: None,
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -18,9 +18,9 @@ use std::fmt;
 use tokio_postgres::Transaction;
 use tracing::info;
 
-use crate::catalog::{self, Column, SCHEMAS, Table, ident};
+use crate::catalog::{self, Column, Table, ident};
 use crate::error::{Error, Result};
-use crate::migrate::{BOOTSTRAP, apply_one, migrations};
+use crate::migrate::{BOOTSTRAP, SCHEMAS, STAGING_SCHEMAS, apply_one, migrations};
 
 /// One change the adoption makes, with the statements that make it.
 #[derive(Debug, Clone)]
@@ -484,7 +484,7 @@ async fn diff_table(
                 format!("add unique key {} ({})", u.name, u.keys.join(", ")),
                 vec![add],
             );
-        } else if t.schema.starts_with("stg_") && u.predicate.is_none() {
+        } else if STAGING_SCHEMAS.contains(&t.schema.as_str()) && u.predicate.is_none() {
             let Some(order) = ["loaded_at", "_updated_at", "_loaded_at"]
                 .into_iter()
                 .find(|c| e.column(c).is_some())

@@ -6,17 +6,7 @@
 use tokio_postgres::Transaction;
 
 use crate::error::{Error, Result};
-use crate::migrate::migrations;
-
-/// The schemas SkyFit manages.
-pub(crate) const SCHEMAS: [&str; 6] = [
-    "stg_evo",
-    "stg_pipedrive",
-    "stg_zendesk",
-    "core",
-    "analytics",
-    "meta",
-];
+use crate::migrate::{SCHEMAS, migrations};
 
 const SHADOW: &str = "skyfit_adopt_";
 
@@ -298,21 +288,6 @@ pub(crate) fn shadow_sql(sql: &str) -> String {
         }
     }
     out
-}
-
-/// Whether the database holds tables in SkyFit's schemas but no migration ledger.
-pub(crate) async fn is_original(tx: &Transaction<'_>) -> Result<bool> {
-    let schemas: Vec<String> = SCHEMAS.iter().map(|s| s.to_string()).collect();
-    let row = tx
-        .query_one(
-            "SELECT to_regclass('meta.schema_migrations') IS NULL
-                AND EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                            WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v'))",
-            &[&schemas],
-        )
-        .await
-        .map_err(Error::pg("looking for an original warehouse"))?;
-    Ok(row.get(0))
 }
 
 #[cfg(test)]

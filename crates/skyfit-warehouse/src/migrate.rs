@@ -13,6 +13,19 @@ use tracing::info;
 
 use crate::error::{Error, Result};
 
+/// The staging schemas: one per source, the raw records one row per key.
+pub(crate) const STAGING_SCHEMAS: [&str; 3] = ["stg_evo", "stg_pipedrive", "stg_zendesk"];
+
+/// The schemas SkyFit manages.
+pub(crate) const SCHEMAS: [&str; 6] = [
+    STAGING_SCHEMAS[0],
+    STAGING_SCHEMAS[1],
+    STAGING_SCHEMAS[2],
+    "core",
+    "analytics",
+    "meta",
+];
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 }
@@ -88,7 +101,7 @@ pub(crate) async fn original(client: &mut Client) -> Result<bool> {
         .transaction()
         .await
         .map_err(Error::pg("starting a read-only check"))?;
-    let found = crate::catalog::is_original(&tx).await?;
+    let found = is_original(&tx).await?;
     tx.rollback()
         .await
         .map_err(Error::pg("ending a read-only check"))?;
@@ -199,6 +212,21 @@ pub(crate) async fn apply_one(tx: &Transaction<'_>, m: &Migration) -> Result<()>
     .map_err(Error::pg("recording a migration"))?;
     info!(migration = m.name, "Applied migration.");
     Ok(())
+}
+
+/// Whether the database holds tables in SkyFit's schemas but no migration ledger.
+pub(crate) async fn is_original(tx: &Transaction<'_>) -> Result<bool> {
+    let schemas: Vec<String> = SCHEMAS.iter().map(|s| s.to_string()).collect();
+    let row = tx
+        .query_one(
+            "SELECT to_regclass('meta.schema_migrations') IS NULL
+                AND EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                            WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v'))",
+            &[&schemas],
+        )
+        .await
+        .map_err(Error::pg("looking for an original warehouse"))?;
+    Ok(row.get(0))
 }
 
 #[cfg(test)]

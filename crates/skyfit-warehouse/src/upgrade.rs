@@ -5,9 +5,8 @@ use tokio_postgres::Client;
 use tracing::info;
 
 use crate::adopt::{self, Plan};
-use crate::catalog;
 use crate::error::{Error, Result};
-use crate::migrate::{LOCK_KEY, MigrationState, apply_pending, migrate, original, status};
+use crate::migrate::{self, LOCK_KEY, MigrationState, apply_pending, migrate, original, status};
 
 /// What [`upgrade`] would do, without changing anything: the adoption steps for an original
 /// warehouse (refusing as [`upgrade`] would), else the pending migrations.
@@ -61,7 +60,7 @@ async fn adopt_locked(client: &mut Client) -> Result<Plan> {
         .await
         .map_err(Error::pg("starting the adoption"))?;
     // Another process may have adopted it while this one waited for the lock.
-    if !catalog::is_original(&tx).await? {
+    if !migrate::is_original(&tx).await? {
         drop(tx);
         let applied = apply_pending(client).await?;
         return Ok(Plan {

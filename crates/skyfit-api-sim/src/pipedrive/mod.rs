@@ -22,32 +22,7 @@ use crate::synth::{Gen, json, time};
 pub use records::Entity;
 use records::{Meta, meta as record_meta, timeline, write};
 
-/// A Pipedrive account, called a "scope" (docs/data-contract.md#pipedrive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// `comercial`.
-    Comercial,
-    /// `expansao`.
-    Expansao,
-}
-
-impl Scope {
-    pub(crate) fn from_key(k: u8) -> Self {
-        if k == 1 {
-            Scope::Expansao
-        } else {
-            Scope::Comercial
-        }
-    }
-
-    /// The scope name used by the warehouse.
-    pub fn name(self) -> &'static str {
-        match self {
-            Scope::Comercial => "comercial",
-            Scope::Expansao => "expansao",
-        }
-    }
-}
+pub use crate::config::Scope;
 
 pub(crate) fn bad(msg: &str) -> Reply {
     api_error(Api::Pipedrive, 400, msg)

@@ -21,8 +21,8 @@ use skyfit_load::PgType;
 use skyfit_load::sql::quote_ident;
 use tokio_postgres::GenericClient;
 
+use crate::columns::TargetColumn;
 use crate::error::{Error, Result};
-use crate::target::TargetColumn;
 
 const TS_FORMAT_PG: &str = "YYYY-MM-DD HH24:MI:SS.US";
 const TS_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.6f";

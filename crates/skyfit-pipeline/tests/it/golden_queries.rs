@@ -118,7 +118,8 @@ fn bronze_in_plan(plan: &LogicalPlan) -> Vec<String> {
 /// How many records a stg query's `src` CTE cannot key (NULL in a key column): the convention
 /// the loader's quarantine of keyless records relies on. `-` for core queries.
 async fn unkeyed(session: &TransformSession, q: &QueryFile) -> String {
-    if !q.target.starts_with("stg_") {
+    let schema = q.target.split('.').next().unwrap_or_default();
+    if skyfit_pipeline::Stage::of_schema(schema) != Some(skyfit_pipeline::Stage::Stg) {
         return "-".into();
     }
     let statements = Parser::parse_sql(&GenericDialect {}, &q.sql).unwrap();
