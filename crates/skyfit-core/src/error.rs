@@ -94,6 +94,29 @@ impl Classify for crate::ConfigError {
     }
 }
 
+/// Whether a failed PostgreSQL operation can succeed when tried again: the one list every crate
+/// that talks to PostgreSQL uses (the driver's error type is not known here, so callers pass
+/// its SQLSTATE and whether the connection is gone).
+///
+/// Transient: connection exceptions (class 08), operator intervention (57P: admin or crash
+/// shutdown, cannot connect now), a failover in progress (25006 read-only transaction), too
+/// many connections (53300), serialization failures and deadlocks (40001, 40P01), a lock not
+/// available (55P03), and an error without SQLSTATE (an I/O error on the socket, a closed
+/// connection). Anything else the server answered needs a change first.
+pub fn postgres_retry(sqlstate: Option<&str>, closed: bool) -> Retry {
+    if closed {
+        return Retry::Transient;
+    }
+    let Some(code) = sqlstate else {
+        return Retry::Transient;
+    };
+    Retry::transient_if(
+        code.starts_with("08")
+            || code.starts_with("57P")
+            || matches!(code, "25006" | "53300" | "40001" | "40P01" | "55P03"),
+    )
+}
+
 /// `e` with every cause its own message does not already quote: a driver error such as
 /// tokio-postgres' prints only "db error" and keeps the server's message in its source, which a
 /// failed target's summary and ledger row must not lose.
@@ -153,6 +176,28 @@ mod tests {
         // Through a box, as errors wrap each other.
         let boxed: Box<dyn Classify> = Box::new(e);
         assert_eq!(boxed.retry(), Retry::Permanent);
+    }
+
+    #[test]
+    fn postgres_failovers_and_lost_connections_are_transient_constraint_errors_are_not() {
+        for code in [
+            "08006", "57P01", "25006", "53300", "40001", "40P01", "55P03",
+        ] {
+            assert_eq!(
+                postgres_retry(Some(code), false),
+                Retry::Transient,
+                "{code}"
+            );
+        }
+        for code in ["23505", "42P01", "22003", "28P01"] {
+            assert_eq!(
+                postgres_retry(Some(code), false),
+                Retry::Permanent,
+                "{code}"
+            );
+        }
+        assert_eq!(postgres_retry(None, false), Retry::Transient);
+        assert_eq!(postgres_retry(Some("23505"), true), Retry::Transient);
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The crate's one error type.
 //!
 //! Every variant names what failed: the column (encoder), the table and the step
-//! (COPY, merge, swap). [`Error::kind`] says whose fault it is and
-//! [`Error::is_retryable`] whether trying again can help.
+//! (COPY, merge, swap). Like every SkyFit error it answers [`Classify`]: whose failure it is,
+//! and whether trying again can help (the one PostgreSQL list of `skyfit_core`).
 
 use arrow::datatypes::DataType;
+use skyfit_core::{Classify, ErrorDomain, Retry};
 use tokio_postgres::error::SqlState;
 
 use crate::PgType;
@@ -14,17 +15,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A boxed error from a caller-supplied batch stream.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// Who is responsible for a failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// Wrong configuration or input shape: fix the caller, retrying does not help.
-    User,
-    /// PostgreSQL or the upstream batch source failed.
-    External,
-    /// A bug in this crate.
-    Internal,
-}
 
 /// Everything that can go wrong while encoding or loading.
 #[derive(Debug, thiserror::Error)]
@@ -118,44 +108,6 @@ impl Error {
         }
     }
 
-    /// Who is responsible for the failure.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Error::MissingColumn { .. }
-            | Error::UnsupportedType { .. }
-            | Error::SchemaMismatch { .. }
-            | Error::ColumnCount { .. }
-            | Error::ValueTooLarge { .. }
-            | Error::Stopped { .. }
-            | Error::SwapUnsupported { .. } => ErrorKind::User,
-            Error::Postgres { .. } | Error::Source { .. } => ErrorKind::External,
-        }
-    }
-
-    /// Whether retrying the whole load may succeed: connection loss, failover
-    /// (read-only transaction), admin shutdown, serialization failures, deadlocks.
-    pub fn is_retryable(&self) -> bool {
-        let Error::Postgres { source, .. } = self else {
-            return false;
-        };
-        match source.code() {
-            None => {
-                source.is_closed()
-                    || std::error::Error::source(source).is_some_and(|e| e.is::<std::io::Error>())
-            }
-            Some(code) => {
-                let c = code.code();
-                // 08: connection exception; 57P: operator intervention; 40001/40P01: retry.
-                c.starts_with("08")
-                    || c.starts_with("57P")
-                    || *code == SqlState::T_R_SERIALIZATION_FAILURE
-                    || *code == SqlState::T_R_DEADLOCK_DETECTED
-                    || *code == SqlState::READ_ONLY_SQL_TRANSACTION
-                    || *code == SqlState::LOCK_NOT_AVAILABLE
-            }
-        }
-    }
-
     pub(crate) fn pg(
         table: &impl ToString,
         step: &'static str,
@@ -165,6 +117,35 @@ impl Error {
             table,
             step,
             source,
+        }
+    }
+}
+
+impl Classify for Error {
+    /// Wrong input shape or configuration is the caller's; PostgreSQL and the batch source
+    /// are external.
+    fn domain(&self) -> ErrorDomain {
+        match self {
+            Error::MissingColumn { .. }
+            | Error::UnsupportedType { .. }
+            | Error::SchemaMismatch { .. }
+            | Error::ColumnCount { .. }
+            | Error::ValueTooLarge { .. }
+            | Error::Stopped { .. }
+            | Error::SwapUnsupported { .. } => ErrorDomain::User,
+            Error::Postgres { .. } | Error::Source { .. } => ErrorDomain::External,
+        }
+    }
+
+    /// A PostgreSQL failure a retry of the whole load can get past: connection loss,
+    /// failover, shutdown, serialization failures, deadlocks.
+    fn retry(&self) -> Retry {
+        match self {
+            Error::Postgres { source, .. } => skyfit_core::error::postgres_retry(
+                source.code().map(SqlState::code),
+                source.is_closed(),
+            ),
+            _ => Retry::Permanent,
         }
     }
 }

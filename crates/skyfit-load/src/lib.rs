@@ -52,6 +52,6 @@ pub mod swap;
 
 pub use copy::{CopyOptions, CopyOutcome, copy_in, copy_in_parallel, copy_in_with};
 pub use encoder::{COPY_SIGNATURE, CopyEncoder, HEADER_LEN, NulPolicy, rewritten_rows};
-pub use error::{BoxError, Error, ErrorKind, Result};
+pub use error::{BoxError, Error, Result};
 pub use pg_type::{PgColumn, PgType};
 pub use report::{CellIssue, ColumnReport, EncodeReport, IssueKind};

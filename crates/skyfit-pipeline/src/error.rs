@@ -1,3 +1,5 @@
+use skyfit_core::{Classify, ErrorDomain, Retry};
+
 /// Errors of the pipeline; each names the query or table it happened in.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -120,13 +122,36 @@ impl Error {
         let context = context.into();
         move |source| Error::Postgres { context, source }
     }
+}
 
-    /// Whether a rerun (or a retry) can succeed: dropped connections and failovers.
-    pub fn is_transient(&self) -> bool {
+impl Classify for Error {
+    fn domain(&self) -> ErrorDomain {
         match self {
-            Error::Postgres { source, .. } => skyfit_warehouse::pg_retry(source).is_transient(),
-            Error::Load { source, .. } => source.is_retryable(),
-            _ => false,
+            Error::Lake(e) => e.domain(),
+            Error::Load { source, .. } => source.domain(),
+            Error::Warehouse(e) => e.domain(),
+            Error::Transform(_)
+            | Error::Query { .. }
+            | Error::NotAdopted { .. }
+            | Error::SimulatedRuns { .. } => ErrorDomain::User,
+            Error::Postgres { .. }
+            | Error::TooManyBadValues { .. }
+            | Error::Parts { .. }
+            | Error::ReadMismatch { .. }
+            | Error::Busy { .. }
+            | Error::TargetsFailed { .. } => ErrorDomain::External,
+            Error::Reconciliation { .. } | Error::DataFusion(_) => ErrorDomain::Internal,
+        }
+    }
+
+    /// Whether the load loop may run a target again: dropped connections and failovers. A
+    /// lake error is permanent here because the lake retries its own calls before it reports
+    /// one.
+    fn retry(&self) -> Retry {
+        match self {
+            Error::Postgres { source, .. } => skyfit_warehouse::pg_retry(source),
+            Error::Load { source, .. } => source.retry(),
+            _ => Retry::Permanent,
         }
     }
 }

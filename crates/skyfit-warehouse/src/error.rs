@@ -141,32 +141,11 @@ fn connect_message(e: &tokio_postgres::Error) -> String {
     }
 }
 
-/// Transient PostgreSQL failures, as the reference's failover retry recognised them
-/// (`read-only`, `admin shutdown`, `server closed`), by SQLSTATE rather than by message.
-/// (A foreign error type cannot implement [`Classify`] here, hence a function.)
+/// Transient PostgreSQL failures (`skyfit_core::error::postgres_retry`: failovers, lost
+/// connections, shutdowns), by SQLSTATE rather than by message. (A foreign error type cannot
+/// implement [`Classify`] here, hence a function.)
 pub fn pg_retry(e: &tokio_postgres::Error) -> Retry {
-    Retry::transient_if(is_transient_pg(e))
-}
-
-fn is_transient_pg(e: &tokio_postgres::Error) -> bool {
-    if e.is_closed() {
-        return true;
-    }
-    match e.code() {
-        Some(code) => matches!(
-            code.code(),
-            "25006" // read_only_sql_transaction: failover in progress
-                | "57P01" // admin_shutdown
-                | "57P02" // crash_shutdown
-                | "57P03" // cannot_connect_now
-                | "53300" // too_many_connections
-                | "08000" | "08003" | "08006" | "08001" | "08004"
-                | "40001" // serialization_failure
-                | "40P01" // deadlock_detected
-        ),
-        // No SQLSTATE: an I/O error on the socket.
-        None => true,
-    }
+    skyfit_core::error::postgres_retry(e.code().map(|c| c.code()), e.is_closed())
 }
 
 #[cfg(test)]
