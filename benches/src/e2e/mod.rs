@@ -41,7 +41,8 @@ pub struct EntriesBench {
     pub seed: u64,
     /// Lake and COPY files go here; it must be readable by the PostgreSQL server process.
     pub work_dir: PathBuf,
-    pub queries_dir: PathBuf,
+    /// The transform SQL the load and the limit run.
+    pub queries: skyfit_transform::QuerySet,
     /// Extra server settings for the load's connections (`-c synchronous_commit=off`), to
     /// measure session tuning without changing the loader.
     pub pg_options: Option<String>,
@@ -344,7 +345,7 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
     };
     checkpoint(&client).await;
 
-    let mut opts = LoadOptions::new(&bench.queries_dir);
+    let mut opts = LoadOptions::new(bench.queries.clone());
     opts.sources = vec![Source::Evo];
     opts.entities = vec!["entries".into()];
     opts.full_refresh = true;
@@ -380,7 +381,9 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
 
     // 3. The limit, from the same lake and queries.
     if !bench.skip_limit {
-        let queries: Vec<_> = skyfit_transform::query::load_dir(&bench.queries_dir)?
+        let queries: Vec<_> = bench
+            .queries
+            .files()?
             .into_iter()
             .filter(|q| TARGETS.contains(&q.target.as_str()))
             .collect();

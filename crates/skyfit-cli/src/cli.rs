@@ -33,7 +33,8 @@ pub struct GlobalArgs {
     /// (SKYFIT_*, or the reference's PG_HOST, EVO_USERNAME, ...) override it.
     #[arg(long, global = true, value_name = "PATH", env = "SKYFIT_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Directory of the transform SQL (default: ./queries).
+    /// Directory of the transform SQL (default: the queries/ compiled into this binary, which
+    /// match its migrations). Use it to run SQL you are editing: --queries queries.
     #[arg(long, global = true, value_name = "DIR", env = "SKYFIT_QUERIES_DIR")]
     pub queries: Option<PathBuf>,
     /// Log format on stderr.

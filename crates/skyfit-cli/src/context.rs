@@ -2,14 +2,20 @@
 //! (configured, or the embedded local server).
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use skyfit_core::Config;
 use skyfit_core::config::ConfigSources;
 use skyfit_lake::{AzureCredentials, AzureOptions, LakeStore};
+use skyfit_transform::QuerySet;
 use skyfit_warehouse::Database;
 
 use crate::cli::GlobalArgs;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/queries.rs"));
+}
 
 pub struct Context {
     pub config: Config,
@@ -103,15 +109,53 @@ impl Context {
         }
     }
 
-    /// Where the transform SQL lives: `--queries`, else `./queries`, else the source tree's.
-    pub fn queries_dir(&self) -> std::path::PathBuf {
+    /// The transform SQL: `--queries DIR` (or `SKYFIT_QUERIES_DIR`), else the copy compiled
+    /// into this binary, which matches its migrations. A `./queries` that differs from that
+    /// copy is not used silently: a warning says how to use it.
+    pub fn queries(&self) -> QuerySet {
         if let Some(d) = &self.queries {
-            return d.clone();
+            return QuerySet::Dir(d.clone());
         }
-        let local = std::path::PathBuf::from("queries");
-        if local.is_dir() {
-            return local;
+        if let Some(file) = differing_local_copy(Path::new("queries")) {
+            tracing::warn!(
+                file = %file,
+                "./queries differs from the SQL compiled into this binary; running the binary's. \
+                 Pass --queries queries to run yours, or rebuild skyfit."
+            );
         }
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../queries")
+        QuerySet::Embedded(embedded::QUERIES)
     }
+}
+
+/// The first file in which the queries directory `dir` differs from the binary's copy (a file
+/// changed, missing or added), or `None` when it is the same or absent.
+fn differing_local_copy(dir: &Path) -> Option<String> {
+    if !dir.is_dir() {
+        return None;
+    }
+    for (rel, sql) in embedded::QUERIES {
+        match std::fs::read_to_string(dir.join(rel)) {
+            Ok(text) if text == *sql => {}
+            _ => return Some(format!("queries/{rel}")),
+        }
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).ok()?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "sql") {
+                let rel = path
+                    .strip_prefix(dir)
+                    .ok()?
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                if !embedded::QUERIES.iter().any(|(r, _)| *r == rel) {
+                    return Some(format!("queries/{rel}"));
+                }
+            }
+        }
+    }
+    None
 }

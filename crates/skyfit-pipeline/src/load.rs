@@ -18,9 +18,9 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use skyfit_core::Classify;
 use skyfit_lake::LakeStore;
 use skyfit_load::strategy::{Destination, LoadStrategy};
-use skyfit_transform::query::load_dir;
 use skyfit_transform::{QueryFile, SessionOptions, Strategy, TransformSession};
 use skyfit_warehouse::Database;
 use tokio_postgres::Client;
@@ -83,7 +83,7 @@ async fn load_targets(
     opts: &LoadOptions,
 ) -> Result<LoadSummary> {
     let _lock = crate::lock::LoadLock::acquire(db, opts.wait_for_lock).await?;
-    let mut targets = Target::analyse_all(load_dir(&opts.queries_dir)?, &opts.session).await?;
+    let mut targets = Target::analyse_all(opts.queries.files()?, &opts.session).await?;
     targets.retain(|t| selected(t, opts));
     targets.sort_by_key(|t| (order(t), t.query.path.clone()));
     let session = TransformSession::with_options(lake, &opts.session)?;
@@ -241,7 +241,7 @@ async fn load_with_retry(
         };
         match load_target(env, db, client, t, reads, simulated, attempt - 1).await {
             Ok(s) => return Ok(s),
-            Err(e) if e.is_transient() && attempt < MAX_ATTEMPTS => {
+            Err(e) if e.retry().is_transient() && attempt < MAX_ATTEMPTS => {
                 warn!(target = %t.name(), attempt, error = %e, "Load failed on a transient database error, retrying.");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(20));

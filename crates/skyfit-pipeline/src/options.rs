@@ -1,14 +1,13 @@
 //! What a load is asked to do ([`LoadOptions`]).
 
-use std::path::PathBuf;
-
 use skyfit_core::{RunId, Source};
-use skyfit_transform::SessionOptions;
+use skyfit_transform::{QuerySet, SessionOptions};
 
 /// What to load and how.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
-    pub queries_dir: PathBuf,
+    /// The query files: the binary's own copy, or a directory.
+    pub queries: QuerySet,
     /// Only queries whose primary bronze table belongs to these sources (empty: all).
     pub sources: Vec<Source>,
     /// Only these bronze entities (`entries`) or targets (`core.evo_entries`, `evo_entries`).
@@ -44,9 +43,9 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
-    pub fn new(queries_dir: impl Into<PathBuf>) -> Self {
+    pub fn new(queries: impl Into<QuerySet>) -> Self {
         LoadOptions {
-            queries_dir: queries_dir.into(),
+            queries: queries.into(),
             sources: Vec::new(),
             entities: Vec::new(),
             full_refresh: false,

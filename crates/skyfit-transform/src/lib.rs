@@ -6,6 +6,8 @@
 //!   (`bronze.evo_entries`, `bronze.pipedrive_deals`, …) over an explicit list of Parquet
 //!   parts — the caller decides which runs count (complete ones, not yet loaded ones) — with
 //!   the JSON functions and SkyFit's UDFs registered.
+//! * [`queryset`] says where the query files come from: a directory, or the copy compiled into
+//!   the `skyfit` binary.
 //! * [`shared`] puts the relations written once in `queries/_shared/` (each entity's keyed
 //!   records and their latest versions) into the query files that use them.
 //!
@@ -16,6 +18,7 @@ pub mod error;
 pub mod parts;
 pub mod probe;
 pub mod query;
+pub mod queryset;
 pub mod session;
 pub mod shared;
 pub mod udf;
@@ -24,6 +27,7 @@ pub use datatest::{TestOutcome, run_tests};
 pub use error::{Error, Result};
 pub use parts::{PartFile, PartsTable, verify_parts};
 pub use query::{DataTest, QueryFile, Strategy};
+pub use queryset::QuerySet;
 pub use session::{BronzeTable, SessionOptions, TransformSession};
 pub use shared::SharedRelations;
 pub use udf::ZonedTimestamp;

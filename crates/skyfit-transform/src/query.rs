@@ -120,9 +120,18 @@ impl QueryFile {
             file: path.into(),
             source,
         })?;
-        // Shared relations of `queries/_shared/` the query names become CTEs of its text.
         let shared = crate::shared::SharedRelations::for_query_or(path, queries_dir)?;
-        let mut q = Self::parse(path, &shared.expand(&sql))?;
+        Self::with_shared(path, &sql, &shared)
+    }
+
+    /// Parses `sql` (the text of the file `path`) with the shared relations it names put in
+    /// front of it as CTEs.
+    pub fn with_shared(
+        path: &Path,
+        sql: &str,
+        shared: &crate::shared::SharedRelations,
+    ) -> Result<Self> {
+        let mut q = Self::parse(path, &shared.expand(sql))?;
         if let (Some(relation), Some(key)) = (&q.parents, &q.parent_key) {
             q.parents_sql = Some(shared.expand(&parents_select(relation, key)));
         }

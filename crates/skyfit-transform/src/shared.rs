@@ -68,17 +68,15 @@ impl SharedRelations {
     /// [`Self::for_query`], or for a query file outside any queries directory (a copy being
     /// edited elsewhere) the shared relations of `queries_dir`.
     pub fn for_query_or(query: &Path, queries_dir: Option<&Path>) -> Result<Self> {
-        let abs = std::fs::canonicalize(query).unwrap_or_else(|_| query.to_path_buf());
-        match abs
-            .ancestors()
-            .skip(1)
-            .map(|a| a.join(SHARED_DIR))
-            .find(|d| d.is_dir())
-            .or_else(|| queries_dir.map(|d| d.join(SHARED_DIR)))
-        {
+        match own_dir(query).or_else(|| queries_dir.map(|d| d.join(SHARED_DIR))) {
             Some(dir) => Self::load(&dir),
             None => Ok(SharedRelations::default()),
         }
+    }
+
+    /// Whether `query` lives in a queries directory (an ancestor has a `_shared` directory).
+    pub fn has_own(query: &Path) -> bool {
+        own_dir(query).is_some()
     }
 
     /// Adds the relation defined by the file `path` (its stem is the name).
@@ -202,6 +200,15 @@ impl SharedRelations {
             order.push(key);
         }
     }
+}
+
+/// The `_shared` directory of the nearest ancestor of `query` that has one.
+fn own_dir(query: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(query).unwrap_or_else(|_| query.to_path_buf());
+    abs.ancestors()
+        .skip(1)
+        .map(|a| a.join(SHARED_DIR))
+        .find(|d| d.is_dir())
 }
 
 fn is_word(s: &str, i: usize) -> bool {

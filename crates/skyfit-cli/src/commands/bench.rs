@@ -67,7 +67,7 @@ async fn entries(ctx: &Context, args: BenchArgs) -> Result<ExitCode> {
         duplicate_pct: args.duplicates_pct,
         seed: args.seed,
         work_dir: args.work_dir,
-        queries_dir: ctx.queries_dir(),
+        queries: ctx.queries(),
         pg_options: args.pg_options,
         skip_limit: args.skip_limit,
         delta: args.delta,

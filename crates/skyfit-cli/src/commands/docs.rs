@@ -20,7 +20,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use datafusion::arrow::datatypes::{DataType, Schema};
-use skyfit_transform::query::load_dir;
 use skyfit_transform::{BronzeTable, DataTest, QueryFile, TransformSession};
 
 use crate::cli::{DocsArgs, TypeSource};
@@ -34,9 +33,10 @@ struct Column {
 }
 
 pub async fn run(ctx: &Context, args: DocsArgs) -> Result<ExitCode> {
-    let dir = ctx.queries_dir();
-    let mut queries: Vec<QueryFile> = load_dir(&dir)
-        .with_context(|| format!("reading {}", dir.display()))?
+    let set = ctx.queries();
+    let mut queries: Vec<QueryFile> = set
+        .files()
+        .with_context(|| format!("reading {set}"))?
         .into_iter()
         .filter(|q| q.target.starts_with("core."))
         .collect();
@@ -86,7 +86,12 @@ pub async fn run(ctx: &Context, args: DocsArgs) -> Result<ExitCode> {
     } else {
         "the query result schema over an empty lake (Arrow types mapped to the PostgreSQL type the loader writes)"
     };
-    let text = render(&dir, &tables, types);
+    // Embedded files are already named `queries/...`; a directory's are made relative to it.
+    let dir = match &set {
+        skyfit_transform::QuerySet::Dir(d) => Some(d.as_path()),
+        skyfit_transform::QuerySet::Embedded(_) => None,
+    };
+    let text = render(dir, &tables, types);
     if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
@@ -387,13 +392,16 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
-fn render(dir: &std::path::Path, tables: &[(&QueryFile, Vec<Column>)], types: &str) -> String {
+fn render(
+    dir: Option<&std::path::Path>,
+    tables: &[(&QueryFile, Vec<Column>)],
+    types: &str,
+) -> String {
     let mut out = String::new();
     let rel = |q: &QueryFile| {
-        q.path
-            .strip_prefix(dir)
+        dir.and_then(|d| q.path.strip_prefix(d).ok())
             .map(|p| format!("queries/{}", p.display()))
-            .unwrap_or_else(|_| q.path.display().to_string())
+            .unwrap_or_else(|| q.path.display().to_string())
     };
     let _ = writeln!(out, "# Data catalog: the `core` schema\n");
     let _ = writeln!(

@@ -10,7 +10,7 @@ use crate::cli::LoadArgs;
 use crate::context::Context;
 
 pub fn options(ctx: &Context, args: &LoadArgs) -> Result<LoadOptions> {
-    let mut opts = LoadOptions::new(ctx.queries_dir());
+    let mut opts = LoadOptions::new(ctx.queries());
     opts.sources = args
         .sources
         .iter()

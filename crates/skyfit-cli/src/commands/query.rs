@@ -9,7 +9,6 @@ use anyhow::{Context as _, Result};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::dataframe::DataFrameWriteOptions;
 use skyfit_transform::QueryFile;
-use skyfit_transform::query::load_dir;
 
 use crate::cli::{OutputFormat, QueryCommand};
 use crate::context::Context;
@@ -23,7 +22,7 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
             format,
             output,
         } => {
-            let q = QueryFile::load_in(&file, Some(&ctx.queries_dir()))?;
+            let q = ctx.queries().load_file(&file)?;
             let session = skyfit_pipeline::session_for(
                 &lake,
                 std::slice::from_ref(&q),
@@ -91,7 +90,7 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         QueryCommand::Explain { file, analyze } => {
-            let q = QueryFile::load_in(&file, Some(&ctx.queries_dir()))?;
+            let q = ctx.queries().load_file(&file)?;
             let session = skyfit_pipeline::session_for(
                 &lake,
                 std::slice::from_ref(&q),
@@ -122,14 +121,16 @@ async fn test(
     lake: &skyfit_lake::LakeStore,
     files: &[std::path::PathBuf],
 ) -> Result<ExitCode> {
-    let all = load_dir(&ctx.queries_dir())
-        .with_context(|| format!("reading {}", ctx.queries_dir().display()))?;
+    let queries = ctx.queries();
+    let all = queries
+        .files()
+        .with_context(|| format!("reading {queries}"))?;
     let selected: Vec<QueryFile> = if files.is_empty() {
         all.clone()
     } else {
         files
             .iter()
-            .map(|f| QueryFile::load_in(Path::new(f), Some(&ctx.queries_dir())))
+            .map(|f| queries.load_file(Path::new(f)))
             .collect::<Result<_, _>>()?
     };
     let session = skyfit_pipeline::session_for(lake, &all, &ctx.session_options()).await?;
@@ -167,7 +168,7 @@ async fn diff(
     examples: usize,
     json: bool,
 ) -> Result<ExitCode> {
-    let q = QueryFile::load_in(file, Some(&ctx.queries_dir()))?;
+    let q = ctx.queries().load_file(file)?;
     let session =
         skyfit_pipeline::session_for(lake, std::slice::from_ref(&q), &ctx.session_options())
             .await?;

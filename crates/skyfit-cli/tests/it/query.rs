@@ -314,3 +314,49 @@ fn sql_errors_point_at_file_line_and_column() {
         assert!(t.contains(expected), "{expected}: {t}");
     }
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// The binary runs the SQL compiled into it, which matches its migrations: a `./queries` that
+/// differs is not used, and a warning names the file that differs; `--queries` runs it.
+#[test]
+fn the_compiled_queries_run_unless_queries_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&repo_queries(), &dir.path().join("queries"));
+    let extra = "-- @target: core.zz_local_only\n-- @key: id\nSELECT CAST(1 AS BIGINT) AS id -- a table only the local copy has\n";
+    std::fs::write(dir.path().join("queries/core/zz_local_only.sql"), extra).unwrap();
+    let catalog = |extra_args: &[&str]| {
+        let out_file = dir.path().join("catalog.md");
+        let out = skyfit(dir.path())
+            .args(extra_args)
+            .args(["docs", "--types", "query", "--output"])
+            .arg(&out_file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        (std::fs::read_to_string(&out_file).unwrap(), text(&out))
+    };
+
+    let (compiled, log) = catalog(&[]);
+    assert!(compiled.contains("core.evo_members"), "{compiled}");
+    assert!(!compiled.contains("zz_local_only"), "{compiled}");
+    assert!(
+        log.contains("queries/core/zz_local_only.sql") && log.contains("--queries queries"),
+        "the warning names the differing file and the way to use it: {log}"
+    );
+
+    let (local, log) = catalog(&["--queries", "queries"]);
+    assert!(local.contains("zz_local_only"), "{local}");
+    assert!(!log.contains("differs"), "{log}");
+}
