@@ -464,22 +464,7 @@ pub async fn run_rows(client: &Client, run_id: &str) -> Result<Vec<crate::RunRow
         )
         .await
         .map_err(Error::pg("reading meta.pipeline_runs"))?;
-    Ok(rows
-        .iter()
-        .map(|r| crate::RunRow {
-            source: r.get(0),
-            scope: r.get(1),
-            entity: r.get(2),
-            run_id: r.get(3),
-            stage: r.get(4),
-            status: r.get(5),
-            started_at: r.get(6),
-            finished_at: r.get(7),
-            records_processed: r.get(8),
-            records_rejected: r.get(9),
-            error_message: r.get(10),
-        })
-        .collect())
+    Ok(rows.iter().map(crate::RunRow::from_row).collect())
 }
 
 /// One line per recent run id: when, how many rows by status.

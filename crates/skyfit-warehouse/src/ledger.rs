@@ -62,6 +62,26 @@ pub struct RunRow {
     pub error_message: Option<String>,
 }
 
+impl RunRow {
+    /// A row selected as `source, scope, entity, run_id, stage, status, started_at,
+    /// finished_at, records_processed, records_rejected, error_message`.
+    pub(crate) fn from_row(r: &tokio_postgres::Row) -> Self {
+        RunRow {
+            source: r.get(0),
+            scope: r.get(1),
+            entity: r.get(2),
+            run_id: r.get(3),
+            stage: r.get(4),
+            status: r.get(5),
+            started_at: r.get(6),
+            finished_at: r.get(7),
+            records_processed: r.get(8),
+            records_rejected: r.get(9),
+            error_message: r.get(10),
+        }
+    }
+}
+
 /// Opens (or reopens, on a rerun of the same run) a ledger row; returns its id.
 pub async fn start_run(client: &impl GenericClient, r: &RunRecord) -> Result<i64> {
     let row = client
@@ -313,20 +333,5 @@ pub async fn recent_runs(client: &Client, limit: i64) -> Result<Vec<RunRow>> {
         )
         .await
         .map_err(Error::pg("reading meta.pipeline_runs"))?;
-    Ok(rows
-        .iter()
-        .map(|r| RunRow {
-            source: r.get(0),
-            scope: r.get(1),
-            entity: r.get(2),
-            run_id: r.get(3),
-            stage: r.get(4),
-            status: r.get(5),
-            started_at: r.get(6),
-            finished_at: r.get(7),
-            records_processed: r.get(8),
-            records_rejected: r.get(9),
-            error_message: r.get(10),
-        })
-        .collect())
+    Ok(rows.iter().map(RunRow::from_row).collect())
 }

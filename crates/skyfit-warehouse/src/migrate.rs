@@ -72,7 +72,7 @@ pub enum MigrationState {
 }
 
 // Serialises concurrent `migrate` calls (two nightly jobs, parallel tests on one database).
-pub(crate) const LOCK_KEY: i64 = 0x736b_7966_6974; // "skyfit"
+const LOCK_KEY: i64 = 0x736b_7966_6974; // "skyfit"
 
 pub(crate) const BOOTSTRAP: &str = "CREATE SCHEMA IF NOT EXISTS meta;
 CREATE TABLE IF NOT EXISTS meta.schema_migrations (
@@ -127,17 +127,28 @@ pub async fn migrate(client: &mut Client) -> Result<Vec<String>> {
             }
         })
         .map_err(Error::pg("creating meta.schema_migrations"))?;
+    lock(client).await?;
+    let result = apply_pending(client).await;
+    unlock(client, result).await
+}
+
+/// Takes the migration lock (session level: released by [`unlock`] or when the session ends).
+pub(crate) async fn lock(client: &Client) -> Result<()> {
     client
         .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
         .await
         .map_err(Error::pg("taking the migration lock"))?;
-    let result = apply_pending(client).await;
-    let unlock = client
+    Ok(())
+}
+
+/// Releases the migration lock, then returns what was done under it; its error comes first.
+pub(crate) async fn unlock<T>(client: &Client, result: Result<T>) -> Result<T> {
+    let released = client
         .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
         .await;
-    let applied = result?;
-    unlock.map_err(Error::pg("releasing the migration lock"))?;
-    Ok(applied)
+    let value = result?;
+    released.map_err(Error::pg("releasing the migration lock"))?;
+    Ok(value)
 }
 
 pub(crate) async fn apply_pending(client: &mut Client) -> Result<Vec<String>> {

@@ -6,7 +6,9 @@ use tracing::info;
 
 use crate::adopt::{self, Plan};
 use crate::error::{Error, Result};
-use crate::migrate::{self, LOCK_KEY, MigrationState, apply_pending, migrate, original, status};
+use crate::migrate::{
+    self, MigrationState, apply_pending, lock, migrate, original, status, unlock,
+};
 
 /// What [`upgrade`] would do, without changing anything: the adoption steps for an original
 /// warehouse (refusing as [`upgrade`] would), else the pending migrations.
@@ -41,17 +43,9 @@ pub async fn upgrade(client: &mut Client) -> Result<Plan> {
             ..Plan::default()
         });
     }
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-        .await
-        .map_err(Error::pg("taking the migration lock"))?;
+    lock(client).await?;
     let result = adopt_locked(client).await;
-    let unlock = client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await;
-    let plan = result?;
-    unlock.map_err(Error::pg("releasing the migration lock"))?;
-    Ok(plan)
+    unlock(client, result).await
 }
 
 async fn adopt_locked(client: &mut Client) -> Result<Plan> {
