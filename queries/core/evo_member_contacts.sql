@@ -12,18 +12,7 @@
 -- Keyed by position; an idPhone repeated within one member keeps only its first element (phone_id is unique per member).
 -- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
 -- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
-WITH latest AS (SELECT * FROM latest_evo_members),
-arrays AS (
-    SELECT member_id, _run_id, json_get_array(_raw, 'contacts') AS arr FROM latest
-),
-elems AS (
-    -- only JSON arrays are exploded; null, missing or non-array values give no rows
-    SELECT member_id, _run_id,
-           unnest(arr) AS elem,
-           unnest(range(CAST(cardinality(arr) AS BIGINT))) AS pos
-    FROM arrays
-    WHERE arr IS NOT NULL
-),
+WITH elems AS (SELECT * FROM evo_array_elements_contacts),
 keyed AS (
     SELECT *,
            CASE WHEN row_number() OVER (PARTITION BY member_id, TRY_CAST(json_as_text(elem, 'idPhone') AS BIGINT) ORDER BY pos) = 1

@@ -9,16 +9,7 @@
 -- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
 -- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
 WITH latest AS (SELECT * FROM latest_evo_members),
-arrays AS (
-    SELECT member_id, json_get_array(_raw, 'contacts') AS arr FROM latest
-),
-contacts_pos AS (
-    SELECT member_id,
-           unnest(arr) AS elem,
-           unnest(range(CAST(cardinality(arr) AS BIGINT))) AS pos
-    FROM arrays
-    WHERE arr IS NOT NULL
-),
+contacts_pos AS (SELECT member_id, elem, pos FROM evo_array_elements_contacts),
 picks AS (
     -- email/cellphone: description of the first contact (array order) of the wanted types
     SELECT member_id,

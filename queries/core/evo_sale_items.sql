@@ -11,18 +11,7 @@
 -- Elements without idSaleItem cannot be keyed and are skipped; an item listed under two sales keeps the latest sale version.
 -- Timestamps: EVO sends naive local times; evo_timestamp() reads them in evo.source_timezone (default
 -- UTC, the reference's session time zone). Values that do not convert become NULL and are quarantined.
-WITH latest AS (SELECT * FROM latest_evo_sales),
-arrays AS (
-    SELECT sale_id, _run_id, json_get_array(_raw, 'saleItens') AS arr FROM latest
-),
-elems AS (
-    -- only JSON arrays are exploded; null, missing or non-array values give no rows
-    SELECT sale_id, _run_id,
-           unnest(arr) AS elem,
-           unnest(range(CAST(cardinality(arr) AS BIGINT))) AS pos
-    FROM arrays
-    WHERE arr IS NOT NULL
-),
+WITH elems AS (SELECT * FROM evo_array_elements_sale_items),
 keyed AS (
     SELECT * FROM (
         SELECT elems.*, TRY_CAST(json_as_text(elem, 'idSaleItem') AS BIGINT) AS sale_item_id,
