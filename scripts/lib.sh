@@ -51,3 +51,24 @@ ensure_azurite() {
     mkdir -p "$SKYFIT_TOOLS"
     npm install --silent --no-audit --no-fund --prefix "$SKYFIT_TOOLS" azurite@3 >/dev/null
 }
+
+# A private Python virtualenv at $1 with the packages $2.. (the second-engine test's DuckDB),
+# reused while it imports them. Debian ships `venv` without ensurepip unless python3-venv is
+# installed, so a failed creation installs it and tries once more.
+ensure_venv() {
+    local dir="$1"; shift
+    if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c "import ${VENV_IMPORTS:-sys}" 2>/dev/null; then
+        echo "==> Python virtualenv $dir is ready"
+        return 0
+    fi
+    if ! command -v python3 >/dev/null; then apt_install python3 python3-venv; fi
+    rm -rf "$dir"
+    echo "==> python3 -m venv $dir"
+    if ! python3 -m venv "$dir" >/dev/null 2>&1; then
+        rm -rf "$dir"
+        apt_install python3-venv
+        python3 -m venv "$dir"
+    fi
+    echo "==> pip install $* into $dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
+}

@@ -28,5 +28,7 @@ echo "==> cargo test"
 cargo test --locked --workspace --all-targets
 echo "==> cargo test --no-default-features --bin skyfit (the production binary's unit tests)"
 cargo test --locked --workspace --no-default-features --bin skyfit -q
+echo "==> second engine (DuckDB) reads the bronze Parquet"
+bash scripts/second_engine.sh
 echo "==> deploy/"
 bash deploy/check.sh
