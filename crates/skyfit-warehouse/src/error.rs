@@ -63,6 +63,9 @@ pub enum Error {
     Local(String),
     #[error("invalid database settings: {0}")]
     Settings(String),
+    /// A data test described so that no SQL can be made of it (e.g. no column).
+    #[error("data test: {0}")]
+    DataTest(String),
     #[error("gave up after {attempts} attempts over {elapsed:?}: {last}")]
     Exhausted {
         attempts: u32,
@@ -104,7 +107,8 @@ impl Classify for Error {
             Error::MigrationEdited { .. }
             | Error::OriginalWarehouse
             | Error::Unrecognised { .. }
-            | Error::Settings(_) => ErrorDomain::User,
+            | Error::Settings(_)
+            | Error::DataTest(_) => ErrorDomain::User,
             Error::Exhausted { last, .. } => last.domain(),
         }
     }

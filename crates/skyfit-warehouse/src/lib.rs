@@ -5,6 +5,7 @@
 
 mod adopt;
 mod catalog;
+mod datatests;
 mod embedded;
 mod error;
 mod ledger;
@@ -18,6 +19,10 @@ pub mod freshness;
 
 pub use adopt::{Plan, Step};
 pub use connect::{Database, connect_with_retry};
+pub use datatests::{
+    SAMPLE_KEYS, Severity as TestSeverity, TableTest, TestKind, TestResult, offending_sql,
+    record_data_tests, run_data_tests,
+};
 pub use embedded::{LocalServer, ensure_local_server};
 pub use error::{Error, Result, pg_retry};
 pub use freshness::{Freshness, FreshnessLimits, SourceFreshness, TableFreshness, freshness};
