@@ -24,7 +24,8 @@ fn q(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-fn describe(t: &DataTest) -> String {
+/// The test as `skyfit query test` and the nightly run name it, e.g. `unique(member_id)`.
+pub fn describe(t: &DataTest) -> String {
     match t {
         DataTest::Unique(c) => format!("unique({})", c.join(", ")),
         DataTest::NotNull(c) => format!("not_null({})", c.join(", ")),

@@ -23,10 +23,10 @@ pub mod session;
 pub mod shared;
 pub mod udf;
 
-pub use datatest::{TestOutcome, run_tests};
+pub use datatest::{TestOutcome, describe, run_tests};
 pub use error::{Error, Result};
 pub use parts::{PartFile, PartsTable, verify_parts};
-pub use query::{DataTest, QueryFile, Strategy};
+pub use query::{DataTest, QueryFile, Strategy, TestSeverity};
 pub use queryset::QuerySet;
 pub use session::{BronzeTable, SessionOptions, TransformSession};
 pub use shared::SharedRelations;

@@ -67,6 +67,24 @@ pub enum DataTest {
     },
 }
 
+/// How much a failing data test matters in the nightly run: `error` (the default) fails the
+/// run after loading, `warn` (`-- @test[warn] kind: …`) is only reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TestSeverity {
+    Warn,
+    #[default]
+    Error,
+}
+
+impl TestSeverity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestSeverity::Warn => "warn",
+            TestSeverity::Error => "error",
+        }
+    }
+}
+
 /// One parsed query file.
 #[derive(Debug, Clone)]
 pub struct QueryFile {
@@ -95,6 +113,8 @@ pub struct QueryFile {
     /// replaces a newer one.
     pub version: Vec<String>,
     pub tests: Vec<DataTest>,
+    /// The severity of each of `tests`, in the same order.
+    pub test_severities: Vec<TestSeverity>,
     /// The full text (header included: it is only comments).
     pub sql: String,
     /// (column, description) from trailing `-- ` comments of the select list, for the catalog.
@@ -157,6 +177,7 @@ impl QueryFile {
             (None, None, None, None, Vec::new());
         let (mut chunk_by, mut parents, mut version) = (None, None, Vec::new());
         let mut parent_table: Option<String> = None;
+        let mut test_severities = Vec::new();
         for (i, raw) in sql.lines().enumerate() {
             let n = i + 1;
             let Some(rest) = raw.trim().strip_prefix("-- @") else {
@@ -194,8 +215,11 @@ impl QueryFile {
                     parent_table = table;
                 }
                 "version" => version = list(value),
-                t if t.starts_with("test ") => {
-                    tests.push(parse_test(t["test ".len()..].trim(), value).map_err(|m| err(n, m))?)
+                t if t.starts_with("test ") || t.starts_with("test[") => {
+                    let (severity, kind) =
+                        parse_severity(&t["test".len()..]).map_err(|m| err(n, m))?;
+                    tests.push(parse_test(kind, value).map_err(|m| err(n, m))?);
+                    test_severities.push(severity);
                 }
                 other => return Err(err(n, format!("unknown directive `@{other}`"))),
             }
@@ -244,6 +268,7 @@ impl QueryFile {
             parents_sql: None,
             version,
             tests,
+            test_severities,
             sql: sql.to_string(),
             column_docs: column_docs(sql),
         })
@@ -266,6 +291,22 @@ fn parents_select(relation: &str, key: &str) -> String {
     format!(
         "SELECT {key}, max(_run_id) AS _run_id FROM {relation} WHERE {key} IS NOT NULL GROUP BY {key}"
     )
+}
+
+/// `[warn] kind` or ` kind` (after `test`): the severity and the test kind.
+fn parse_severity(rest: &str) -> std::result::Result<(TestSeverity, &str), String> {
+    let Some(rest) = rest.strip_prefix('[') else {
+        return Ok((TestSeverity::Error, rest.trim()));
+    };
+    let (sev, kind) = rest
+        .split_once(']')
+        .ok_or("`@test[severity] kind: …` needs a closing `]`")?;
+    let severity = match sev.trim() {
+        "warn" => TestSeverity::Warn,
+        "error" => TestSeverity::Error,
+        other => return Err(format!("unknown test severity `{other}` (warn, error)")),
+    };
+    Ok((severity, kind.trim()))
 }
 
 fn parse_test(kind: &str, value: &str) -> std::result::Result<DataTest, String> {
@@ -405,6 +446,21 @@ FROM bronze.evo_entries
 ";
 
     #[test]
+    fn test_severity_is_parsed() {
+        let sql = "-- @target: core.t\n-- @key: id\n-- @test[warn] not_null: x\n\
+                   -- @test[error] unique: id\n-- @test row_count: 1..\nSELECT 1 AS id\n";
+        let q = QueryFile::parse(Path::new("q.sql"), sql).unwrap();
+        assert_eq!(q.tests[0], DataTest::NotNull(vec!["x".into()]));
+        assert_eq!(
+            q.test_severities,
+            [TestSeverity::Warn, TestSeverity::Error, TestSeverity::Error]
+        );
+        let bad = "-- @target: core.t\n-- @key: id\n-- @test[fatal] unique: id\nSELECT 1\n";
+        let e = QueryFile::parse(Path::new("q.sql"), bad).unwrap_err();
+        assert!(e.to_string().contains("severity"), "{e}");
+    }
+
+    #[test]
     fn header_is_parsed() {
         let q = QueryFile::parse(Path::new("q.sql"), SQL).unwrap();
         assert_eq!(q.target, "core.evo_entries");
@@ -419,6 +475,7 @@ FROM bronze.evo_entries
             }
         );
         assert_eq!(q.tests[4], DataTest::RowCount { min: 1, max: None });
+        assert_eq!(q.test_severities, [TestSeverity::Error; 5]);
         assert_eq!(
             q.column_docs,
             [

@@ -19,8 +19,10 @@ use skyfit_core::{RunId, Source};
 use skyfit_extract::{ExtractRequest, RunSummary};
 use skyfit_report::{
     AlertConfig, EntityReport, MetricsConfig, PushConfig, RunReport, RunStatus, Stage, StaleTable,
-    TargetReport, TargetStatus, WebhookFormat,
+    TargetReport, TargetStatus, TestFailure, WebhookFormat,
 };
+use skyfit_transform::{DataTest, QueryFile};
+use skyfit_warehouse::{TableTest, TestKind};
 use tokio_postgres::Client;
 
 use crate::cli::{LoadArgs, RunArgs};
@@ -40,6 +42,8 @@ struct Night {
     /// Failures no entity or target row tells (the load as a whole).
     general: Vec<String>,
     stages: BTreeMap<Stage, f64>,
+    /// The data tests run on the loaded core tables.
+    tests: Vec<skyfit_warehouse::TestResult>,
 }
 
 /// An extraction that stopped: where and why.
@@ -179,7 +183,33 @@ async fn nightly(
         .insert(Stage::Load, load_started.elapsed().as_secs_f64());
     night.loaded = loaded;
 
-    // 3. One summary.
+    // 3. The data tests of the loaded core tables, in PostgreSQL: the data stays loaded
+    // whatever they find; an `error` test that fails fails the run.
+    if let Some(l) = &night.loaded {
+        let tests_started = Instant::now();
+        match data_tests(ctx, client, run_id, l).await {
+            Ok(results) => {
+                for r in results.iter().filter(|r| is_fatal(r)) {
+                    night.failures.push(format!(
+                        "data test {} {}: {}",
+                        r.test.table,
+                        r.test.name,
+                        failure_text(r)
+                    ));
+                }
+                night.tests = results;
+            }
+            Err(e) => {
+                night.failures.push(format!("data tests: {e:#}"));
+                night.general.push(format!("data tests: {e:#}"));
+            }
+        }
+        night
+            .stages
+            .insert(Stage::Tests, tests_started.elapsed().as_secs_f64());
+    }
+
+    // 4. One summary.
     println!(
         "\nSkyFit Lake run {run_id} ({:.1}s)\n",
         started.elapsed().as_secs_f64()
@@ -190,6 +220,7 @@ async fn nightly(
     if let Some(s) = &night.loaded {
         load::print_summary(s);
     }
+    print_tests(&night.tests);
     if night.failures.is_empty() {
         println!("\nAll steps succeeded. `skyfit status` shows the ledger.");
         Ok(ExitCode::SUCCESS)
@@ -201,6 +232,149 @@ async fn nightly(
         println!("`skyfit status --run {run_id}` shows this run's rows.");
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// A failed test that fails the run.
+fn is_fatal(r: &skyfit_warehouse::TestResult) -> bool {
+    !r.passed && r.test.severity == skyfit_warehouse::TestSeverity::Error
+}
+
+/// `3 failing rows, e.g. {"id": 1}, {"id": 2}` or why the test could not run.
+fn failure_text(r: &skyfit_warehouse::TestResult) -> String {
+    if let Some(e) = &r.error {
+        return format!("could not run: {e}");
+    }
+    let mut text = format!("{} failing row(s)", r.failing_rows);
+    if !r.sample_keys.is_empty() {
+        let keys: Vec<String> = r.sample_keys.iter().map(|k| k.to_string()).collect();
+        text.push_str(&format!(", e.g. {}", keys.join(", ")));
+    }
+    text
+}
+
+fn print_tests(results: &[skyfit_warehouse::TestResult]) {
+    if results.is_empty() {
+        return;
+    }
+    let passed = results.iter().filter(|r| r.passed).count();
+    println!(
+        "\nData tests: {passed} passed, {} failed.",
+        results.len() - passed
+    );
+    for r in results.iter().filter(|r| !r.passed) {
+        println!(
+            "  - [{}] {} {}: {}",
+            r.test.severity.as_str(),
+            r.test.table,
+            r.test.name,
+            failure_text(r)
+        );
+    }
+}
+
+/// The warehouse's description of every `@test` of the query file.
+fn table_tests(q: &QueryFile) -> Vec<TableTest> {
+    q.tests
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let (kind, columns) = match t {
+                DataTest::Unique(c) => (TestKind::Unique, c.clone()),
+                DataTest::NotNull(c) => (TestKind::NotNull, c.clone()),
+                DataTest::AcceptedValues { column, values } => (
+                    TestKind::AcceptedValues {
+                        values: values.clone(),
+                    },
+                    vec![column.clone()],
+                ),
+                DataTest::Relationships {
+                    column,
+                    target_table,
+                    target_column,
+                } => (
+                    TestKind::Relationships {
+                        table: target_table.clone(),
+                        column: target_column.clone(),
+                    },
+                    vec![column.clone()],
+                ),
+                DataTest::RowCount { min, max } => (
+                    TestKind::RowCount {
+                        min: *min,
+                        max: *max,
+                    },
+                    Vec::new(),
+                ),
+            };
+            let severity = match q.test_severities.get(i).copied().unwrap_or_default() {
+                skyfit_transform::TestSeverity::Warn => skyfit_warehouse::TestSeverity::Warn,
+                skyfit_transform::TestSeverity::Error => skyfit_warehouse::TestSeverity::Error,
+            };
+            TableTest {
+                table: q.target.clone(),
+                name: skyfit_transform::describe(t),
+                kind,
+                columns,
+                key: q.key.clone(),
+                severity,
+            }
+        })
+        .collect()
+}
+
+/// Runs the tests of every core table this load wrote (or found up to date), stores the
+/// results (one statement) and the `tests` ledger row: FAILED when an `error` test failed.
+async fn data_tests(
+    ctx: &Context,
+    client: &Client,
+    run_id: &RunId,
+    loaded: &skyfit_pipeline::LoadSummary,
+) -> Result<Vec<skyfit_warehouse::TestResult>> {
+    let files = ctx.queries().files()?;
+    let tests: Vec<TableTest> = files
+        .iter()
+        .filter(|q| q.target_parts().0 == "core")
+        .filter(|q| loaded.targets.iter().any(|t| t.target == q.target))
+        .flat_map(table_tests)
+        .collect();
+    if tests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let results = skyfit_warehouse::run_data_tests(client, &tests).await;
+    skyfit_warehouse::record_data_tests(client, run_id.as_str(), &results).await?;
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| is_fatal(r))
+        .map(|r| format!("{} {}", r.test.table, r.test.name))
+        .collect();
+    let error = (!failed.is_empty()).then(|| format!("data tests failed: {}", failed.join(", ")));
+    let metadata = serde_json::json!({
+        "tests": results.len(),
+        "passed": results.iter().filter(|r| r.passed).count(),
+        "failed": results.iter().filter(|r| !r.passed).count(),
+    });
+    let outcome = skyfit_warehouse::RunOutcome {
+        status: if failed.is_empty() {
+            skyfit_warehouse::RunStatus::Success
+        } else {
+            skyfit_warehouse::RunStatus::Failed
+        },
+        records_processed: results.len() as i64,
+        records_rejected: results.iter().filter(|r| !r.passed).count() as i64,
+        error: error.as_deref(),
+        metadata: Some(&metadata),
+        simulated: !loaded.simulated.is_empty(),
+    };
+    let record = skyfit_warehouse::RunRecord {
+        source: "*".into(),
+        scope: None,
+        entity: "*".into(),
+        run_id: run_id.to_string(),
+        ingestion_date: Utc::now().date_naive(),
+        stage: "tests".into(),
+    };
+    skyfit_warehouse::record_run(client, &record, &outcome).await?;
+    Ok(results)
 }
 
 /// The run's [`RunReport`], from what it did and, when the database was reached, the
@@ -271,6 +445,21 @@ async fn build_report(
     report.entities = entities;
     report.targets = targets;
     report.error = (!general.is_empty()).then(|| general.join("; "));
+    report.test_failures = night
+        .tests
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| TestFailure {
+            test: r.test.name.clone(),
+            table: r.test.table.clone(),
+            severity: match r.test.severity {
+                skyfit_warehouse::TestSeverity::Warn => skyfit_report::Severity::Warn,
+                skyfit_warehouse::TestSeverity::Error => skyfit_report::Severity::Error,
+            },
+            failing_rows: r.failing_rows,
+            sample_keys: r.sample_keys.iter().map(|k| k.to_string()).collect(),
+        })
+        .collect();
 
     if let Some(client) = night.client.as_ref().filter(|c| !c.is_closed()) {
         match skyfit_warehouse::freshness(client, &status::limits(&ctx.config), Utc::now()).await {
