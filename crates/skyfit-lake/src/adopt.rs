@@ -185,7 +185,7 @@ impl LakeStore {
 
     /// `bronze/{source}/[scope=*/]entity=*` as keys; directories with names SkyFit cannot
     /// use are skipped with a warning (nothing of ours is there).
-    async fn entity_keys(&self, source: Source) -> Result<Vec<EntityKey>> {
+    pub(crate) async fn entity_keys(&self, source: Source) -> Result<Vec<EntityKey>> {
         let root = Path::from(format!("{BRONZE}/{source}"));
         let mut keys = Vec::new();
         for dir in self.list_dirs(&root).await? {

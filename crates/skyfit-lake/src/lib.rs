@@ -37,6 +37,7 @@ pub mod record;
 pub mod rejects;
 pub mod schema;
 pub mod store;
+pub mod volume;
 pub mod watermark;
 pub mod writer;
 
@@ -55,5 +56,6 @@ pub use schema::{
     DerivedSpec, EVO_ENTRY_ID_COLUMN, EntitySchema, declared_schema,
 };
 pub use store::{LakeStore, LakeStoreBuilder};
+pub use volume::NightlyVolume;
 pub use watermark::Watermark;
 pub use writer::{BronzeWriter, PageRef, PartLimits, Pushed};

@@ -8,6 +8,7 @@ mod catalog;
 mod datatests;
 mod embedded;
 mod error;
+pub mod health;
 mod ledger;
 mod migrate;
 mod tls;

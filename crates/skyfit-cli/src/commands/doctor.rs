@@ -12,20 +12,24 @@ use skyfit_warehouse::MigrationState;
 use crate::cli::GlobalArgs;
 use crate::context::Context;
 
-struct Report {
+pub(super) struct Report {
     failures: usize,
 }
 
 impl Report {
-    fn ok(&self, what: &str, detail: impl std::fmt::Display) {
+    pub(super) fn ok(&self, what: &str, detail: impl std::fmt::Display) {
         println!("  ok    {what}: {detail}");
     }
-    fn fail(&mut self, what: &str, detail: impl std::fmt::Display) {
+    pub(super) fn fail(&mut self, what: &str, detail: impl std::fmt::Display) {
         self.failures += 1;
         println!("  FAIL  {what}: {detail}");
     }
-    fn note(&self, what: &str, detail: impl std::fmt::Display) {
+    pub(super) fn note(&self, what: &str, detail: impl std::fmt::Display) {
         println!("  note  {what}: {detail}");
+    }
+    /// Something to act on before it breaks a run; does not fail doctor.
+    pub(super) fn warn(&self, what: &str, detail: impl std::fmt::Display) {
+        println!("  warn  {what}: {detail}");
     }
 }
 
@@ -56,6 +60,7 @@ pub async fn run(g: &GlobalArgs) -> Result<ExitCode> {
     };
     lake(&mut r, &ctx).await;
     database(&mut r, &ctx).await;
+    super::doctor_checks::run(&mut r, &ctx).await;
     apis(&mut r, &ctx.config).await;
     if r.failures == 0 {
         println!("\nAll checks passed.");

@@ -4,6 +4,7 @@ mod bench;
 mod db;
 mod docs;
 mod doctor;
+mod doctor_checks;
 mod extract;
 mod lake;
 mod load;

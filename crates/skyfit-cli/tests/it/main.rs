@@ -6,6 +6,7 @@ mod change_capture_pd_zd;
 mod config;
 mod data_tests;
 mod db;
+mod doctor;
 mod extract_kill;
 mod full_disk;
 mod lakes;
