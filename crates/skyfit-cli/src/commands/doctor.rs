@@ -9,32 +9,12 @@ use skyfit_core::Config;
 use skyfit_core::config::ConfigSources;
 use skyfit_warehouse::MigrationState;
 
+use super::doctor_report::Report;
 use crate::cli::GlobalArgs;
 use crate::context::Context;
 
-pub(super) struct Report {
-    failures: usize,
-}
-
-impl Report {
-    pub(super) fn ok(&self, what: &str, detail: impl std::fmt::Display) {
-        println!("  ok    {what}: {detail}");
-    }
-    pub(super) fn fail(&mut self, what: &str, detail: impl std::fmt::Display) {
-        self.failures += 1;
-        println!("  FAIL  {what}: {detail}");
-    }
-    pub(super) fn note(&self, what: &str, detail: impl std::fmt::Display) {
-        println!("  note  {what}: {detail}");
-    }
-    /// Something to act on before it breaks a run; does not fail doctor.
-    pub(super) fn warn(&self, what: &str, detail: impl std::fmt::Display) {
-        println!("  warn  {what}: {detail}");
-    }
-}
-
 pub async fn run(g: &GlobalArgs) -> Result<ExitCode> {
-    let mut r = Report { failures: 0 };
+    let mut r = Report::default();
     println!("SkyFit Lake doctor");
     let env: HashMap<String, String> = std::env::vars().collect();
     let config = match Config::load(&ConfigSources {

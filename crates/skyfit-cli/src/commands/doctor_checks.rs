@@ -11,7 +11,7 @@ use skyfit_lake::NightlyVolume;
 use skyfit_warehouse::health::{self, READER_ROLE, ReaderProblem};
 use tokio_postgres::Client;
 
-use super::doctor::Report;
+use super::doctor_report::Report;
 use crate::context::Context;
 
 /// Below this many times the expected volume, free space is a warning: a night can write

@@ -5,6 +5,7 @@ mod db;
 mod docs;
 mod doctor;
 mod doctor_checks;
+mod doctor_report;
 mod extract;
 mod lake;
 mod load;
