@@ -83,7 +83,12 @@ async fn a_run_that_asks_for_the_simulator_marks_its_runs_in_the_lake_and_the_le
     }
     let rows = ledger(&db).await;
     let stages: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(stages, ["bronze", "core", "load", "stg"], "{rows:?}");
+    // `tests`: the data tests run after the load (meta.data_test_results).
+    assert_eq!(
+        stages,
+        ["bronze", "core", "load", "stg", "tests"],
+        "{rows:?}"
+    );
     for (stage, n, simulated, status) in &rows {
         assert_eq!(
             n, simulated,
