@@ -97,14 +97,17 @@ def check_entity(con, lake, source, entity, runs_by_scope):
             fail(f"{f}: DuckDB (scope, date, run, records) {read[f]} != manifest {listed[f]}")
 
     per_scope = defaultdict(int)
-    for scope, _, _, n in read.values():
+    per_run = defaultdict(int)  # (scope, run_id) -> records, for the extractor's summaries
+    for scope, _, run_id, n in read.values():
         per_scope[scope] += n
+        per_run[(scope, run_id)] += n
     got = sum(per_scope.values())
     if got != total:
         fail(f"{source}/{entity}: DuckDB read {got} records, the manifests say {total}")
-    print(f"  {source}/{entity}: {got} records in {len(read)} parts"
+    runs = len({run for _, run in per_run})
+    print(f"  {source}/{entity}: {got} records in {len(read)} parts of {runs} run(s)"
           + (f" ({', '.join(f'scope={s}: {n}' for s, n in sorted(per_scope.items()))})" if scoped else ""))
-    return per_scope
+    return per_run
 
 
 def main():
@@ -124,14 +127,14 @@ def main():
         by_entity[(source, entity)][scope] = runs
     counts = {}
     for (source, entity), runs_by_scope in sorted(by_entity.items(), key=lambda kv: kv[0]):
-        per_scope = check_entity(con, lake, source, entity, runs_by_scope)
-        for scope, n in per_scope.items():
-            counts[(source, scope, entity)] = n
+        per_run = check_entity(con, lake, source, entity, runs_by_scope)
+        for (scope, run_id), n in per_run.items():
+            counts[(source, scope, entity, run_id)] = n
 
     # What the extractor itself reported, when its summaries are given.
     for summary in sys.argv[2:]:
         for e in json.loads(Path(summary).read_text())["entities"]:
-            key = (e["source"], e.get("scope"), e["entity"])
+            key = (e["source"], e.get("scope"), e["entity"], e["run_id"])
             if e["status"] != "complete":
                 fail(f"{key}: extract reported status {e['status']}")
             elif counts.get(key) != e["records"]:
@@ -141,7 +144,7 @@ def main():
         print(f"error: {len(failures)} mismatch(es) between DuckDB's reading and the lake's manifests",
               file=sys.stderr)
         return 1
-    print(f"ok: {len(counts)} source/scope/entity sets read by DuckDB match the manifests")
+    print(f"ok: {len(counts)} runs of source/scope/entity read by DuckDB match the manifests")
     return 0
 
 
