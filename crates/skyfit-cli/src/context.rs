@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::{Context as _, Result};
 use skyfit_core::Config;
@@ -19,7 +20,11 @@ mod embedded {
 
 pub struct Context {
     pub config: Config,
-    pub queries: Option<std::path::PathBuf>,
+    /// `--queries DIR`.
+    queries_dir: Option<std::path::PathBuf>,
+    /// [`Context::queries`], resolved on first use: the comparison with `./queries` reads every
+    /// file, and its warning is said once per command.
+    queries: OnceLock<QuerySet>,
 }
 
 impl Context {
@@ -29,10 +34,15 @@ impl Context {
             file: g.config.clone(),
             env,
         })?;
-        Ok(Context {
+        Ok(Context::new(config, g.queries.clone()))
+    }
+
+    pub fn new(config: Config, queries_dir: Option<std::path::PathBuf>) -> Self {
+        Context {
             config,
-            queries: g.queries.clone(),
-        })
+            queries_dir,
+            queries: OnceLock::new(),
+        }
     }
 
     /// The warehouse to use. For the embedded default this starts the local server, creates
@@ -113,18 +123,25 @@ impl Context {
     /// into this binary, which matches its migrations. A `./queries` that differs from that
     /// copy is not used silently: a warning says how to use it.
     pub fn queries(&self) -> QuerySet {
-        if let Some(d) = &self.queries {
-            return QuerySet::Dir(d.clone());
-        }
-        if let Some(file) = differing_local_copy(Path::new("queries")) {
-            tracing::warn!(
-                file = %file,
-                "./queries differs from the SQL compiled into this binary; running the binary's. \
-                 Pass --queries queries to run yours, or rebuild skyfit."
-            );
-        }
-        QuerySet::Embedded(embedded::QUERIES)
+        self.queries
+            .get_or_init(|| resolve_queries(self.queries_dir.as_deref()))
+            .clone()
     }
+}
+
+/// `--queries DIR`, else the binary's own copy, with a warning when `./queries` differs from it.
+fn resolve_queries(dir: Option<&Path>) -> QuerySet {
+    if let Some(d) = dir {
+        return QuerySet::Dir(d.into());
+    }
+    if let Some(file) = differing_local_copy(Path::new("queries")) {
+        tracing::warn!(
+            file = %file,
+            "./queries differs from the SQL compiled into this binary; running the binary's. \
+             Pass --queries queries to run yours, or rebuild skyfit."
+        );
+    }
+    QuerySet::Embedded(embedded::QUERIES)
 }
 
 /// The first file in which the queries directory `dir` differs from the binary's copy (a file

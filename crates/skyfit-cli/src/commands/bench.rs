@@ -100,10 +100,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_the_harness_bench_says_so() {
-        let ctx = Context {
-            config: skyfit_core::Config::default(),
-            queries: None,
-        };
+        let ctx = Context::new(skyfit_core::Config::default(), None);
         let cmd = BenchCommand::Adopt(crate::cli::AdoptBenchArgs {
             records: 10,
             seed: 42,

@@ -34,10 +34,7 @@ pub async fn run(g: &GlobalArgs) -> Result<ExitCode> {
         }
     };
     sources(&r, &config);
-    let ctx = Context {
-        config,
-        queries: g.queries.clone(),
-    };
+    let ctx = Context::new(config, g.queries.clone());
     lake(&mut r, &ctx).await;
     database(&mut r, &ctx).await;
     super::doctor_checks::run(&mut r, &ctx).await;
