@@ -1,42 +1,7 @@
 //! `skyfit doctor`'s checks for the night ahead: free space against the last run's volume,
 //! the server's version and settings, the reporting role's privileges, stale watermarks.
 
-use std::process::{Command, Output};
-
-use skyfit_test_utils::TestDb;
-
-use crate::lakes::{LakeKind, TestLake};
-use crate::support::{skyfit, text};
-
-struct Env {
-    lake: TestLake,
-    db: TestDb,
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    async fn new() -> Env {
-        Env {
-            lake: TestLake::start(LakeKind::Local),
-            db: TestDb::empty().await,
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn skyfit(&self, args: &[&str]) -> Command {
-        let mut c = skyfit(self.dir.path());
-        self.lake.apply(&mut c);
-        c.args(args).env("DATABASE_URL", self.db.url());
-        c
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = self.skyfit(args);
-        tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap()
-    }
-}
+use crate::support::{LocalEnv, output, text};
 
 fn line<'t>(t: &'t str, what: &str) -> &'t str {
     t.lines()
@@ -52,7 +17,7 @@ fn line<'t>(t: &'t str, what: &str) -> &'t str {
 /// reader role; a core table the reader cannot read is named, with the grant that fixes it.
 #[tokio::test(flavor = "multi_thread")]
 async fn doctor_checks_space_server_and_names_a_table_the_reader_cannot_read() {
-    let env = Env::new().await;
+    let env = LocalEnv::new().await;
     let out = env.run(&["run", "--sim-scale", "tiny"]).await;
     assert!(out.status.success(), "{}", text(&out));
 
@@ -100,7 +65,7 @@ async fn doctor_checks_space_server_and_names_a_table_the_reader_cannot_read() {
 /// A watermark that has not moved for longer than its source's freshness limit is named.
 #[tokio::test(flavor = "multi_thread")]
 async fn doctor_names_a_stale_watermark() {
-    let env = Env::new().await;
+    let env = LocalEnv::new().await;
     let out = env.run(&["db", "migrate"]).await;
     assert!(out.status.success(), "{}", text(&out));
     env.db
@@ -123,9 +88,7 @@ async fn doctor_names_a_stale_watermark() {
     // A limit of its own per source: four days make the EVO watermark fresh again.
     let mut c = env.skyfit(&["doctor"]);
     c.env("SKYFIT_FRESHNESS_EVO_HOURS", "96");
-    let out = tokio::task::spawn_blocking(move || c.output().unwrap())
-        .await
-        .unwrap();
+    let out = output(c).await;
     let t = text(&out);
     assert!(
         line(&t, "watermarks:").starts_with("  ok    watermarks: 2 fresh"),

@@ -4,7 +4,6 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,10 +11,8 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
-use skyfit_test_utils::TestDb;
 
-use crate::lakes::{LakeKind, TestLake};
-use crate::support::{skyfit, text};
+use crate::support::{LocalEnv, output, text};
 
 /// The webhook's path carries its credential, as Slack's does: it must never be printed.
 const TOKEN: &str = "xoxTOKENneverPrinted42";
@@ -97,43 +94,14 @@ async fn hanging_server() -> SocketAddr {
 }
 
 /// Runs a prepared command off the runtime's threads, so the receivers keep answering.
-async fn output(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
-}
-
-struct Env {
-    lake: TestLake,
-    db: TestDb,
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    async fn new() -> Env {
-        Env {
-            lake: TestLake::start(LakeKind::Local),
-            db: TestDb::empty().await,
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn skyfit(&self, args: &[&str]) -> Command {
-        let mut c = skyfit(self.dir.path());
-        self.lake.apply(&mut c);
-        c.args(args).env("DATABASE_URL", self.db.url());
-        c
-    }
-
-    async fn status_json(&self, env: &[(&str, &str)]) -> serde_json::Value {
-        let mut c = self.skyfit(&["status", "--json"]);
-        c.envs(env.iter().copied());
-        let out = output(c).await;
-        assert!(out.status.success(), "{}", text(&out));
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        serde_json::from_str(stdout.trim())
-            .unwrap_or_else(|e| panic!("status --json is not one JSON object ({e}): {stdout}"))
-    }
+async fn status_json(env: &LocalEnv, vars: &[(&str, &str)]) -> serde_json::Value {
+    let mut c = env.skyfit(&["status", "--json"]);
+    c.envs(vars.iter().copied());
+    let out = output(c).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("status --json is not one JSON object ({e}): {stdout}"))
 }
 
 fn tables(status: &serde_json::Value) -> &Vec<serde_json::Value> {
@@ -170,7 +138,7 @@ fn gauge(scrape: &prometheus_parse::Scrape, name: &str, label: Option<(&str, &st
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_tells_fresh_from_stale_and_the_run_writes_its_metrics() {
-    let env = Env::new().await;
+    let env = LocalEnv::new().await;
     let prom = env.dir.path().join("skyfit.prom");
     let mut c = env.skyfit(&["run", "--sim-scale", "tiny"]);
     c.env("SKYFIT_METRICS_TEXTFILE", &prom);
@@ -199,7 +167,7 @@ async fn status_tells_fresh_from_stale_and_the_run_writes_its_metrics() {
     );
 
     // Right after the night: every core table fresh, with its rows.
-    let status = env.status_json(&[]).await;
+    let status = status_json(&env, &[]).await;
     assert_eq!(status["stale_tables"], 0, "{status}");
     let all = tables(&status);
     assert!(all.len() >= 20, "{status}");
@@ -236,13 +204,11 @@ async fn status_tells_fresh_from_stale_and_the_run_writes_its_metrics() {
     // A second night finds nothing new: the tables load nothing, and stay fresh.
     let out = output(env.skyfit(&["run", "--sim-scale", "tiny"])).await;
     assert!(out.status.success(), "{}", text(&out));
-    let status = env.status_json(&[]).await;
+    let status = status_json(&env, &[]).await;
     assert_eq!(status["stale_tables"], 0, "{status}");
 
     // A limit of 0 hours: EVO's tables are stale, the others not.
-    let status = env
-        .status_json(&[("SKYFIT_FRESHNESS_EVO_HOURS", "0")])
-        .await;
+    let status = status_json(&env, &[("SKYFIT_FRESHNESS_EVO_HOURS", "0")]).await;
     for t in tables(&status) {
         let evo = t["source"] == "evo";
         assert_eq!(t["stale"], evo, "{t}");
@@ -263,7 +229,7 @@ async fn status_tells_fresh_from_stale_and_the_run_writes_its_metrics() {
         )
         .await
         .unwrap();
-    let status = env.status_json(&[]).await;
+    let status = status_json(&env, &[]).await;
     let all = tables(&status);
     assert_eq!(status["stale_tables"].as_u64(), Some(all.len() as u64));
     for t in all {
@@ -279,7 +245,7 @@ async fn status_tells_fresh_from_stale_and_the_run_writes_its_metrics() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_run_sends_one_alert_with_its_run_id_and_no_secret() {
-    let env = Env::new().await;
+    let env = LocalEnv::new().await;
     let hook = Server::start(200).await;
     let prom = env.dir.path().join("skyfit.prom");
     // The lake's directory cannot be created: its parent is a file.
@@ -364,7 +330,7 @@ async fn a_failed_run_sends_one_alert_with_its_run_id_and_no_secret() {
     );
 
     // `status` shows what failed: the source's extraction, and the run's rows.
-    let status = env.status_json(&[]).await;
+    let status = status_json(&env, &[]).await;
     let evo_source = status["sources"]
         .as_array()
         .unwrap()
@@ -391,7 +357,7 @@ async fn a_failed_run_sends_one_alert_with_its_run_id_and_no_secret() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receivers_that_fail_or_hang_neither_fail_nor_hang_the_run() {
-    let env = Env::new().await;
+    let env = LocalEnv::new().await;
     let hanging = hanging_server().await;
     let pushgateway = Server::start(500).await;
     let started = Instant::now();

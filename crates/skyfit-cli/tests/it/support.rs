@@ -1,5 +1,9 @@
 use std::process::{Command, Output};
 
+use skyfit_test_utils::TestDb;
+
+use crate::lakes::{LakeKind, TestLake};
+
 /// `skyfit` with a clean environment: no inherited SKYFIT_*/PG_*/EVO_* settings, run in a
 /// temporary directory so no skyfit.toml or .env of the developer's leaks in.
 pub fn skyfit(dir: &std::path::Path) -> Command {
@@ -56,4 +60,41 @@ pub fn kill_seed() -> u64 {
                 .map(|d| d.as_nanos() as u64)
                 .unwrap_or(1)
         })
+}
+
+/// A temporary working directory, a local lake and an empty database: what a CLI test runs the
+/// binary in.
+pub struct LocalEnv {
+    pub lake: TestLake,
+    pub db: TestDb,
+    pub dir: tempfile::TempDir,
+}
+
+impl LocalEnv {
+    pub async fn new() -> LocalEnv {
+        LocalEnv {
+            lake: TestLake::start(LakeKind::Local),
+            db: TestDb::empty().await,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// `skyfit ARGS` on this lake and database.
+    pub fn skyfit(&self, args: &[&str]) -> Command {
+        let mut c = skyfit(self.dir.path());
+        self.lake.apply(&mut c);
+        c.args(args).env("DATABASE_URL", self.db.url());
+        c
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Output {
+        output(self.skyfit(args)).await
+    }
+}
+
+/// Runs `cmd` to its end off the async runtime's threads.
+pub async fn output(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
 }
