@@ -8,6 +8,8 @@ export SKYFIT_TOOLS="${SKYFIT_TOOLS:-$PWD/.skyfit/tools}"
 # The lake's Azure tests start Azurite from here.
 export AZURITE_DIR="$SKYFIT_TOOLS"
 . scripts/lib.sh
+# A fresh clone gains nothing from incremental compilation, and its caches cost gigabytes of disk.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 ensure_rust
 ensure_postgres
 ensure_azurite
