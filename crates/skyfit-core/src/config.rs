@@ -175,6 +175,18 @@ pub const SETTINGS: &[Setting] = &[
         "Every EVO member and prospect is re-read at least once in this many nights, a slice a night (default 7; 0 disables the re-sweep)."
     ),
     setting!(
+        "evo.webhook_secret",
+        [],
+        Secret,
+        "Shared secret EVO webhook callbacks must carry (header X-Skyfit-Webhook-Secret or ?secret=); required by the optional `skyfit webhook serve`."
+    ),
+    setting!(
+        "evo.webhook_listen",
+        [],
+        Text,
+        "Address `skyfit webhook serve` listens on (default 127.0.0.1:8787; --listen overrides)."
+    ),
+    setting!(
         "pipedrive.company_domain",
         ["PIPEDRIVE_COMPANY_DOMAIN"],
         Text,
@@ -394,6 +406,10 @@ pub struct EvoConfig {
     /// Nights in which the rolling re-sweep re-reads the whole history of the entities the API
     /// cannot filter by change (members, prospects); 0 disables it.
     pub resweep_days: u32,
+    /// Shared secret of the optional webhook receiver (environment only).
+    pub webhook_secret: Option<Secret>,
+    /// Listen address of the optional webhook receiver.
+    pub webhook_listen: String,
 }
 
 impl Default for EvoConfig {
@@ -406,6 +422,8 @@ impl Default for EvoConfig {
             free_window: None,
             source_timezone: "UTC".into(),
             resweep_days: 7,
+            webhook_secret: None,
+            webhook_listen: "127.0.0.1:8787".into(),
         }
     }
 }

@@ -136,6 +136,10 @@ pub enum Error {
     /// A worker task panicked or was cancelled.
     #[error("{at}: worker task failed: {reason}")]
     Task { at: Location, reason: String },
+
+    /// Reading or settling the pending EVO webhook callbacks failed (they stay pending).
+    #[error("evo webhooks: {0}")]
+    Webhook(#[source] crate::webhook::WebhookError),
 }
 
 impl Error {
@@ -157,7 +161,7 @@ impl Error {
             | Error::Lake { at, .. }
             | Error::Resume { at, .. }
             | Error::Task { at, .. } => Some(at),
-            Error::Config { .. } | Error::Client(_) => None,
+            Error::Config { .. } | Error::Client(_) | Error::Webhook(_) => None,
         }
     }
 }
@@ -171,16 +175,18 @@ impl Classify for Error {
             | Error::InvalidResponse { .. }
             | Error::BudgetExhausted { .. }
             | Error::Lake { .. }
-            | Error::Client(_) => ErrorDomain::External,
+            | Error::Client(_)
+            | Error::Webhook(_) => ErrorDomain::External,
             Error::Task { .. } => ErrorDomain::Internal,
         }
     }
 
     fn retry(&self) -> Retry {
         match self {
-            Error::PageFailed { .. } | Error::BudgetExhausted { .. } | Error::Task { .. } => {
-                Retry::Transient
-            }
+            Error::PageFailed { .. }
+            | Error::BudgetExhausted { .. }
+            | Error::Task { .. }
+            | Error::Webhook(_) => Retry::Transient,
             Error::Lake { source, .. } => source.retry(),
             Error::Auth { .. }
             | Error::Http { .. }

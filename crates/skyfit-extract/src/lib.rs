@@ -36,6 +36,7 @@ pub mod page;
 pub mod rate;
 pub mod sources;
 pub mod summary;
+pub mod webhook;
 pub mod window;
 
 use chrono::{NaiveDate, Utc};
@@ -161,6 +162,17 @@ pub async fn extract(
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         run_id = RunId::now();
     };
+    let mut plans = plans;
+    // EVO webhook callbacks (the optional push path) become id-filtered windows of this run.
+    let mut hooks = match req.source {
+        Source::Evo => webhook::WebhookWindows::load(lake)
+            .await
+            .map_err(Error::Webhook)?,
+        _ => None,
+    };
+    if let Some(h) = hooks.as_mut() {
+        h.attach(&mut plans);
+    }
     tracing::info!(
         source = %req.source, run_id = %run_id, entities = plans.len(), resume,
         "Extraction started."
@@ -173,6 +185,7 @@ pub async fn extract(
         entities: Vec::new(),
         requests: 0,
         request_budget: None,
+        webhooks: None,
     };
     for plan in plans {
         let run_ref = RunRef::new(plan.key.clone(), run_id.clone());
@@ -214,6 +227,11 @@ pub async fn extract(
                     simulated: m.simulated,
                     ..Default::default()
                 };
+                if let Some(h) = hooks.as_mut() {
+                    h.settle(lake, &plan.key, &run_id)
+                        .await
+                        .map_err(Error::Webhook)?;
+                }
                 progress.entity_finished(&s);
                 summary.entities.push(s);
                 continue;
@@ -245,6 +263,12 @@ pub async fn extract(
             req.full,
         )
         .await?;
+        // The entity's records and manifest are durable: its webhook callbacks can go.
+        if let Some(h) = hooks.as_mut() {
+            h.settle(lake, &key, &run_id)
+                .await
+                .map_err(Error::Webhook)?;
+        }
         let mut s = result.summary;
         s.since = since;
         s.until = until;
@@ -256,6 +280,7 @@ pub async fn extract(
         );
         summary.entities.push(s);
     }
+    summary.webhooks = hooks.map(webhook::WebhookWindows::finish);
     summary.finished_at = Utc::now();
     let per_minute = match req.source {
         Source::Evo => config.evo.requests_per_minute,

@@ -80,6 +80,9 @@ pub struct RunSummary {
     /// elapsed minutes, rounded up): how much of the shared budget the night used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_budget: Option<u64>,
+    /// EVO webhook callbacks this run re-fetched or left pending (`None`: none were pending).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<crate::webhook::WebhookReport>,
 }
 
 impl RunSummary {
@@ -138,6 +141,9 @@ impl RunSummary {
                 "requests {} of {budget} allowed by the rate limit in this time\n",
                 self.requests
             ));
+        }
+        if let Some(w) = &self.webhooks {
+            out.push_str(&w.render());
         }
         out
     }

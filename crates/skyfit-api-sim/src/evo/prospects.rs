@@ -128,7 +128,16 @@ pub fn record_json(seed: u64, scale: &crate::Scale, index: u64) -> String {
 pub(crate) fn list(g: &Gen, req: &Req, malformed: Option<u64>) -> Result<Reply, Reply> {
     let p = super::paging(req, EvoEntity::Prospects)?;
     let (from, to) = super::window(req, "registerDateStart", "registerDateEnd")?;
-    let range = super::page_range(prospects_tl(&g.scale).range(from, to, g.now), p);
+    let mut registered = prospects_tl(&g.scale).range(from, to, g.now);
+    // `idProspect`: that one prospect (still within any date filter given with it).
+    if let Some(id) = req
+        .query
+        .uint("idProspect")
+        .map_err(|v| super::bad(&format!("The value '{v}' is not valid for idProspect.")))?
+    {
+        registered = super::intersect(registered, id.saturating_sub(1)..id);
+    }
+    let range = super::page_range(registered, p);
     Ok(super::write_array(range, malformed, 900, |i, out| {
         write_record(g, i, out)
     }))

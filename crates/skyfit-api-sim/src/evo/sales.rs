@@ -422,14 +422,25 @@ pub(crate) fn receivable_range(sales: std::ops::Range<u64>) -> std::ops::Range<u
 pub struct ReceivableFilter {
     pub registration: Bounds,
     pub update: Option<Bounds>,
+    /// `idReceivable`: that one receivable.
+    pub id: Option<u64>,
+    /// `idSale`: the receivables of that sale.
+    pub sale: Option<u64>,
 }
 
 impl ReceivableFilter {
     fn from_req(req: &Req) -> Result<Self, Reply> {
         let update = super::window(req, "updateDateStart", "updateDateEnd")?;
+        let id = |name: &str| {
+            req.query
+                .uint(name)
+                .map_err(|v| super::bad(&format!("The value '{v}' is not valid for {name}.")))
+        };
         Ok(ReceivableFilter {
             registration: super::window(req, "registrationDateStart", "registrationDateEnd")?,
             update: (update.0.is_some() || update.1.is_some()).then_some(update),
+            id: id("idReceivable")?,
+            sale: id("idSale")?,
         })
     }
 
@@ -443,7 +454,16 @@ impl ReceivableFilter {
             let earliest = from.map(|f| f - RECEIVABLE_SETTLE);
             sales = super::intersect(sales, tl.range(earliest, to, g.now));
         }
-        receivable_range(sales)
+        // The id filters narrow the same range, so they combine with the date filters as any
+        // two EVO filters do.
+        if let Some(sale) = self.sale {
+            sales = super::intersect(sales, sale.saturating_sub(1)..sale);
+        }
+        let mut range = receivable_range(sales);
+        if let Some(id) = self.id {
+            range = super::intersect(range, id.saturating_sub(1)..id);
+        }
+        range
     }
 
     fn matches(&self, g: &Gen, ri: u64) -> bool {

@@ -8,4 +8,5 @@ mod lake_faults;
 mod pipedrive;
 mod rate;
 mod takeover;
+mod webhook;
 mod zendesk;
