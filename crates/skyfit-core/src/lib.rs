@@ -10,6 +10,7 @@ pub mod entry_id;
 pub mod error;
 pub mod ids;
 pub mod secret;
+pub mod sql;
 
 pub use config::{Config, ConfigError};
 pub use entry_id::entry_id;

@@ -5,24 +5,7 @@
 
 use std::fmt;
 
-/// Double-quotes an identifier, doubling embedded quotes.
-pub fn quote_ident(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
-    out.push('"');
-    for ch in name.chars() {
-        if ch == '"' {
-            out.push('"');
-        }
-        out.push(ch);
-    }
-    out.push('"');
-    out
-}
-
-/// Quotes a string literal (standard-conforming strings).
-pub fn quote_literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
+pub use skyfit_core::sql::{quote_ident, quote_literal};
 
 /// PostgreSQL truncates identifiers to 63 bytes.
 const MAX_IDENT: usize = 63;

@@ -39,7 +39,7 @@ pub use diff::{DiffOptions, DiffReport, diff};
 pub use error::{Error, Result};
 pub use load::{load, session_for};
 pub use lock::LoadLock;
-pub use options::LoadOptions;
+pub use options::{DEFAULT_CONNECTIONS, LoadOptions};
 pub use sample::{SampleOptions, SampleSummary, sample};
 pub use summary::{LoadSummary, Reconciliation, SimulatedRun, TargetFailure, TargetSummary};
 pub use target::{Stage, Target};

@@ -3,6 +3,9 @@
 use skyfit_core::{RunId, Source};
 use skyfit_transform::{QuerySet, SessionOptions};
 
+/// Connections a load uses at once unless told otherwise ([`LoadOptions::connections`]).
+pub const DEFAULT_CONNECTIONS: usize = 2;
+
 /// What to load and how.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
@@ -54,7 +57,7 @@ impl LoadOptions {
             core_only: false,
             session: SessionOptions::default(),
             chunk_records: 1_250_000,
-            connections: 2,
+            connections: DEFAULT_CONNECTIONS,
             wait_for_lock: false,
             allow_simulated: false,
             run_id: RunId::now(),

@@ -53,19 +53,7 @@ impl Table {
     }
 }
 
-/// Quotes an identifier when PostgreSQL would need it.
-pub(crate) fn ident(s: &str) -> String {
-    let plain = s
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !s.starts_with(|c: char| c.is_ascii_digit())
-        && !matches!(s, "authorization" | "user" | "order" | "default" | "group");
-    if plain {
-        s.to_string()
-    } else {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    }
-}
+pub(crate) use skyfit_core::sql::ident_if_needed as ident;
 
 /// Tables (not partitions) of `schemas`, with columns, unique indexes and checks.
 pub(crate) async fn tables(tx: &Transaction<'_>, schemas: &[String]) -> Result<Vec<Table>> {
@@ -303,12 +291,5 @@ mod tests {
             "-- core tables\nCREATE TABLE skyfit_adopt_core.x (metadata JSONB, s TEXT CHECK (s IN ('core')));\n\
              GRANT USAGE ON SCHEMA skyfit_adopt_core, skyfit_adopt_analytics TO r; COMMENT ON TABLE skyfit_adopt_meta.t IS 'meta é';"
         );
-    }
-
-    #[test]
-    fn ident_quotes_reserved_and_odd_names() {
-        assert_eq!(ident("deal_id"), "deal_id");
-        assert_eq!(ident("authorization"), "\"authorization\"");
-        assert_eq!(ident("Weird"), "\"Weird\"");
     }
 }

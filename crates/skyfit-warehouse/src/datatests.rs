@@ -7,6 +7,10 @@
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, GenericClient};
 
+use skyfit_core::sql::{
+    quote_ident as ident, quote_literal as literal, quote_table as table_ident,
+};
+
 use crate::error::{Error, Result};
 
 /// How many offending keys a result keeps.
@@ -82,22 +86,6 @@ pub struct TestResult {
     pub sample_keys: Vec<serde_json::Value>,
     /// Why the test could not run; it then counts as failed.
     pub error: Option<String>,
-}
-
-fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `schema.table` quoted part by part.
-fn table_ident(table: &str) -> String {
-    match table.split_once('.') {
-        Some((s, t)) => format!("{}.{}", ident(s), ident(t)),
-        None => ident(table),
-    }
-}
-
-fn literal(v: &str) -> String {
-    format!("'{}'", v.replace('\'', "''"))
 }
 
 fn join(cols: &[String], f: impl Fn(&str) -> String, sep: &str) -> String {

@@ -253,7 +253,9 @@ pub async fn freshness(
             .map(|s| s.source.clone())
             .find(|s| !s.is_empty())
             .or_else(|| load.map(|l| l.0.clone()))
-            .unwrap_or_else(|| source_of_name(&table).to_string());
+            // Never loaded: no ledger row says which source fills it, and a table that was
+            // never loaded is stale under any source's limit, so the name is not guessed.
+            .unwrap_or_default();
         let last_load = table_streams
             .values()
             .map(|(at, _)| *at)
@@ -508,20 +510,6 @@ async fn query(client: &Client, sql: &str, what: &'static str) -> Result<Vec<tok
     client.query(sql, &[]).await.map_err(Error::pg(what))
 }
 
-/// `evo_entries` → `evo`, `pd_deals` → `pipedrive`, `zd_tickets` → `zendesk`.
-fn source_of_name(table: &str) -> &'static str {
-    let name = table.rsplit('.').next().unwrap_or(table);
-    if name.starts_with("pd_") {
-        "pipedrive"
-    } else if name.starts_with("zd_") {
-        "zendesk"
-    } else if name.starts_with("evo_") {
-        "evo"
-    } else {
-        ""
-    }
-}
-
 /// The watermark as one short string: the time extracted up to, or the cursor's run.
 fn describe_watermark(v: &serde_json::Value) -> String {
     if let Some(until) = v.get("last_successful_until").and_then(|u| u.as_str()) {
@@ -541,14 +529,6 @@ fn describe_watermark(v: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_tell_the_source() {
-        assert_eq!(source_of_name("core.pd_deals"), "pipedrive");
-        assert_eq!(source_of_name("core.zd_ticket_tags"), "zendesk");
-        assert_eq!(source_of_name("core.evo_entries"), "evo");
-        assert_eq!(source_of_name("core.calendar"), "");
-    }
 
     #[test]
     fn watermarks_read_as_one_string() {

@@ -32,7 +32,7 @@ pub(super) async fn run(r: &mut Report, ctx: &Context) {
     else {
         return;
     };
-    server(r, ctx, &client, volume).await;
+    server(r, &client, volume).await;
     reader(r, &client).await;
     watermarks(r, &client, &ctx.config).await;
 }
@@ -96,7 +96,7 @@ fn space(r: &mut Report, what: &str, dir: &Path, need: u64, expected: &str) {
     }
 }
 
-async fn server(r: &mut Report, ctx: &Context, client: &Client, volume: Option<NightlyVolume>) {
+async fn server(r: &mut Report, client: &Client, volume: Option<NightlyVolume>) {
     let f = match health::server_facts(client).await {
         Ok(f) => f,
         Err(e) => return r.fail("PostgreSQL settings", e),
@@ -124,7 +124,7 @@ async fn server(r: &mut Report, ctx: &Context, client: &Client, volume: Option<N
         );
     }
     // A run holds its lock/ledger connection plus the load's connections.
-    let needed = skyfit_pipeline::LoadOptions::new(ctx.queries()).connections as i64 + 1;
+    let needed = skyfit_pipeline::DEFAULT_CONNECTIONS as i64 + 1;
     let free = f.max_connections - f.connections_in_use;
     let settings = format!(
         "max_connections={} ({} in use, a run opens {needed}), maintenance_work_mem={}",

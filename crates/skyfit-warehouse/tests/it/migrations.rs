@@ -94,3 +94,36 @@ async fn the_reader_role_cannot_create_temporary_tables() {
     assert!(!reader, "skyfit_reader can create temporary tables");
     assert!(loader, "the loader lost TEMPORARY");
 }
+
+/// The readable quoting (adoption plans, the catalog) leaves a name bare only when the server
+/// accepts it bare as a column name: its keyword list is the server's own.
+#[tokio::test]
+async fn readable_quoting_knows_every_keyword_the_server_reserves() {
+    let db = skyfit_test_utils::TestDb::new().await;
+    let rows = db
+        .client()
+        .query(
+            "SELECT word FROM pg_get_keywords() WHERE catcode IN ('R', 'T') ORDER BY word",
+            &[],
+        )
+        .await
+        .unwrap();
+    let server: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    let mut ours: Vec<&str> = skyfit_core::sql::NOT_A_COLUMN_NAME.to_vec();
+    ours.sort_unstable();
+    let missing: Vec<&String> = server
+        .iter()
+        .filter(|w| !ours.contains(&w.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "left bare but reserved by the server: {missing:?}"
+    );
+    for word in &server {
+        let sql = format!(
+            "CREATE TEMP TABLE kw_probe ({} int); DROP TABLE kw_probe;",
+            skyfit_core::sql::ident_if_needed(word)
+        );
+        db.client().batch_execute(&sql).await.unwrap();
+    }
+}
