@@ -13,6 +13,10 @@
 //! its `src` CTE cannot key (what the loader quarantines), and the result's columns and types.
 //! Then one line a row: a JSON array of the values as Arrow displays them (`null` for NULL),
 //! rows sorted. `UPDATE_GOLDEN=1` rewrites the files instead of comparing.
+//!
+//! A query with no rows over the fixture lake fails, in both modes, as does a stg query whose
+//! `src` CTE finds no keyless record: a golden of nothing passes whatever the SQL does, so a
+//! new entity needs its fixture records, not only its golden file.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -249,6 +253,19 @@ async fn every_query_matches_its_golden_rows() {
         let path = golden.join(format!("{name}.golden"));
         names.insert(path.clone());
         let actual = golden_text(&session, q).await;
+        // A golden of no rows would pass whatever the SQL does: the query's bronze tables need
+        // records in the fixture lake (and a stg query a keyless one, for its `src` CTE).
+        if !actual.lines().any(|l| !l.starts_with('#')) {
+            failures.push(format!(
+                "{name}: no rows over the fixture lake; add records for its bronze tables under {}",
+                fixture_dir().display()
+            ));
+        }
+        if actual.contains("\n# unkeyed records (src CTE): 0\n") {
+            failures.push(format!(
+                "{name}: the fixture lake has no keyless record for its `src` CTE to find"
+            ));
+        }
         if update {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &actual).unwrap();
