@@ -209,12 +209,21 @@ pub struct LoadArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum QueryCommand {
-    /// Run a query over the lake and print the first rows.
-    #[command(after_help = "Example:\n  skyfit query run queries/core/evo_entries.sql --limit 20")]
+    /// Run a query over the lake and print its first rows. A query that declares
+    /// `@chunk_by` is previewed from the smallest keys of the lake (rows of the full result,
+    /// read in about the same time whatever the lake's size); others run whole.
+    #[command(
+        after_help = "Examples:\n  skyfit query run queries/core/evo_entries.sql --limit 20\n  \
+skyfit query run queries/core/evo_entries.sql --count   # the whole query, with its row count"
+    )]
     Run {
         file: PathBuf,
+        /// Rows shown.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Run the whole query and print its row count (reads the whole lake).
+        #[arg(long)]
+        count: bool,
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
         #[arg(long, value_name = "FILE")]
@@ -230,6 +239,10 @@ pub enum QueryCommand {
         /// Execute the query and annotate the physical plan with its metrics.
         #[arg(long)]
         analyze: bool,
+        /// Explain the preview of this many rows (`query run --limit`): the plan over the
+        /// smallest keys it reads.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
     },
     /// Run the data tests declared in query headers.
     #[command(

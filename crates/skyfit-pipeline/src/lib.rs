@@ -12,6 +12,7 @@
 //!   and rerun ends with the same rows.
 //! * [`lock`] lets one load at a time run on a database.
 //! * [`diff`] compares a query's result with its target table (`skyfit query diff`).
+//! * [`preview`] gives a query's first rows from the smallest keys of the lake.
 //! * [`sample`] copies a consistent sample of the lake (`skyfit query sample`).
 
 pub mod bronze;
@@ -26,6 +27,7 @@ pub mod lock;
 pub mod options;
 mod passes;
 mod plan;
+pub mod preview;
 pub mod reconcile;
 mod record;
 pub mod sample;
@@ -40,6 +42,7 @@ pub use error::{Error, Result};
 pub use load::{load, session_for};
 pub use lock::LoadLock;
 pub use options::{DEFAULT_CONNECTIONS, LoadOptions};
+pub use preview::{Preview, PreviewScope, preview};
 pub use sample::{SampleOptions, SampleSummary, sample};
 pub use summary::{LoadSummary, Reconciliation, SimulatedRun, TargetFailure, TargetSummary};
 pub use target::{Stage, Target};

@@ -51,6 +51,12 @@ pub enum Error {
         #[source]
         source: Box<datafusion::object_store::Error>,
     },
+    #[error("cannot read the Parquet footer of bronze part {path}: {source}")]
+    Footer {
+        path: String,
+        #[source]
+        source: Box<datafusion::parquet::errors::ParquetError>,
+    },
     /// The read-path check (`skyfit doctor`) could not write or read its probe.
     #[error("lake read probe: {0}")]
     Probe(String),

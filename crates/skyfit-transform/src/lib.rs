@@ -25,7 +25,7 @@ pub mod udf;
 
 pub use datatest::{TestOutcome, describe, run_tests};
 pub use error::{Error, Result};
-pub use parts::{PartFile, PartsTable, verify_parts};
+pub use parts::{ColumnRange, ColumnRanges, PartFile, PartsTable, column_ranges, verify_parts};
 pub use query::{DataTest, QueryFile, Strategy, TestSeverity};
 pub use queryset::QuerySet;
 pub use session::{BronzeTable, SessionOptions, TransformSession};

@@ -158,6 +158,105 @@ pub async fn verify_parts(store: &Arc<dyn ObjectStore>, parts: &[PartFile]) -> c
     Ok(())
 }
 
+/// An integer column's range in one row group of a part, from the part's footer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnRange {
+    pub min: i64,
+    pub max: i64,
+    /// Rows of the row group (NULLs of the column included).
+    pub rows: u64,
+}
+
+/// What the footers of some parts say about one integer column.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnRanges {
+    /// One per row group whose footer has the column's min and max.
+    pub ranges: Vec<ColumnRange>,
+    /// Rows of the row groups without them: parts written before the column existed (it is
+    /// then computed at read time), or a column of another type.
+    pub rows_unknown: u64,
+}
+
+/// `column`'s min and max per row group of `parts`, read from the footers alone (one ranged
+/// GET each, concurrently): what a reader needs to choose a range of the column without
+/// scanning it.
+pub async fn column_ranges(
+    store: &Arc<dyn ObjectStore>,
+    parts: &[PartFile],
+    column: &str,
+) -> crate::Result<ColumnRanges> {
+    use datafusion::parquet::file::metadata::ParquetMetaDataReader;
+    use datafusion::parquet::file::statistics::Statistics;
+
+    let reads = parts.iter().cloned().map(|p| {
+        let fetch = StoreFetch {
+            store: Arc::clone(store),
+            location: Path::from(p.path.trim_start_matches('/')),
+        };
+        let column = column.to_string();
+        async move {
+            let meta = ParquetMetaDataReader::new()
+                .load_and_finish(fetch, p.size)
+                .await
+                .map_err(|source| Error::Footer {
+                    path: p.path.clone(),
+                    source: Box::new(source),
+                })?;
+            let index = meta
+                .file_metadata()
+                .schema_descr()
+                .columns()
+                .iter()
+                .position(|c| c.path().parts() == [column.as_str()]);
+            let mut out = ColumnRanges::default();
+            for rg in meta.row_groups() {
+                let rows = rg.num_rows().max(0) as u64;
+                let stats = index.and_then(|i| rg.column(i).statistics());
+                match stats {
+                    Some(Statistics::Int64(s)) => match (s.min_opt(), s.max_opt()) {
+                        (Some(&min), Some(&max)) => out.ranges.push(ColumnRange { min, max, rows }),
+                        // Every value NULL: nothing in any range.
+                        _ if s.null_count_opt() == Some(rows) => {}
+                        _ => out.rows_unknown += rows,
+                    },
+                    _ => out.rows_unknown += rows,
+                }
+            }
+            Ok::<_, Error>(out)
+        }
+    });
+    let mut reads = futures::stream::iter(reads.collect::<Vec<_>>()).buffer_unordered(32);
+    let mut all = ColumnRanges::default();
+    while let Some(r) = reads.next().await {
+        let r = r?;
+        all.ranges.extend(r.ranges);
+        all.rows_unknown += r.rows_unknown;
+    }
+    Ok(all)
+}
+
+/// Ranged GETs of one part for the footer reader.
+struct StoreFetch {
+    store: Arc<dyn ObjectStore>,
+    location: Path,
+}
+
+impl datafusion::parquet::arrow::async_reader::MetadataFetch for StoreFetch {
+    fn fetch(
+        &mut self,
+        range: std::ops::Range<u64>,
+    ) -> futures::future::BoxFuture<'_, datafusion::parquet::errors::Result<bytes::Bytes>> {
+        use futures::FutureExt;
+        async move {
+            self.store
+                .get_range(&self.location, range)
+                .await
+                .map_err(|e| datafusion::parquet::errors::ParquetError::External(Box::new(e)))
+        }
+        .boxed()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use arrow::array::Int64Array;

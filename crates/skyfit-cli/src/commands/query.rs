@@ -19,17 +19,29 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
         QueryCommand::Run {
             file,
             limit,
+            count,
             format,
             output,
         } => {
             let q = ctx.queries().load_file(&file)?;
+            let started = Instant::now();
+            if output.is_none() && !count {
+                let p = skyfit_pipeline::preview(&lake, &q, &ctx.session_options(), limit).await?;
+                print_rows(&p.batches, format)?;
+                eprintln!(
+                    "{} rows shown in {:.2}s; {}",
+                    p.rows(),
+                    started.elapsed().as_secs_f64(),
+                    describe_scope(&p.scope)
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             let session = skyfit_pipeline::session_for(
                 &lake,
                 std::slice::from_ref(&q),
                 &ctx.session_options(),
             )
             .await?;
-            let started = Instant::now();
             let df = session.plan(&q).await?;
             if let Some(path) = output {
                 let p = path.to_string_lossy().to_string();
@@ -63,25 +75,7 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
                 }
                 total += batch.num_rows();
             }
-            match format {
-                OutputFormat::Table | OutputFormat::Parquet => {
-                    println!("{}", pretty_format_batches(&rows)?)
-                }
-                OutputFormat::Csv => {
-                    let mut w = datafusion::arrow::csv::Writer::new(std::io::stdout());
-                    for b in &rows {
-                        w.write(b)?;
-                    }
-                }
-                OutputFormat::Json => {
-                    let mut w =
-                        datafusion::arrow::json::LineDelimitedWriter::new(std::io::stdout());
-                    for b in &rows {
-                        w.write(b)?;
-                    }
-                    w.finish()?;
-                }
-            }
+            print_rows(&rows, format)?;
             eprintln!(
                 "{total} rows ({} shown) in {:.2}s.",
                 rows.iter().map(|b| b.num_rows()).sum::<usize>(),
@@ -89,15 +83,30 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        QueryCommand::Explain { file, analyze } => {
+        QueryCommand::Explain {
+            file,
+            analyze,
+            limit,
+        } => {
             let q = ctx.queries().load_file(&file)?;
-            let session = skyfit_pipeline::session_for(
-                &lake,
-                std::slice::from_ref(&q),
-                &ctx.session_options(),
-            )
-            .await?;
-            let df = session.plan(&q).await?.explain(false, analyze)?;
+            let df = match limit {
+                Some(limit) => {
+                    let p =
+                        skyfit_pipeline::preview(&lake, &q, &ctx.session_options(), limit).await?;
+                    eprintln!("The preview of {limit} rows: {}", describe_scope(&p.scope));
+                    p.session.plan(&q).await?.limit(0, Some(limit))?
+                }
+                None => {
+                    let session = skyfit_pipeline::session_for(
+                        &lake,
+                        std::slice::from_ref(&q),
+                        &ctx.session_options(),
+                    )
+                    .await?;
+                    session.plan(&q).await?
+                }
+            };
+            let df = df.explain(false, analyze)?;
             println!("{}", pretty_format_batches(&df.collect().await?)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -113,6 +122,48 @@ pub async fn run(ctx: &Context, cmd: QueryCommand) -> Result<ExitCode> {
             output,
             whole_below,
         } => sample(&lake, fraction, &output, whole_below).await,
+    }
+}
+
+fn print_rows(rows: &[datafusion::arrow::array::RecordBatch], format: OutputFormat) -> Result<()> {
+    match format {
+        OutputFormat::Table | OutputFormat::Parquet => {
+            println!("{}", pretty_format_batches(rows)?)
+        }
+        OutputFormat::Csv => {
+            let mut w = datafusion::arrow::csv::Writer::new(std::io::stdout());
+            for b in rows {
+                w.write(b)?;
+            }
+        }
+        OutputFormat::Json => {
+            let mut w = datafusion::arrow::json::LineDelimitedWriter::new(std::io::stdout());
+            for b in rows {
+                w.write(b)?;
+            }
+            w.finish()?;
+        }
+    }
+    Ok(())
+}
+
+/// Where a preview's rows came from, for stderr.
+fn describe_scope(scope: &skyfit_pipeline::PreviewScope) -> String {
+    match scope {
+        skyfit_pipeline::PreviewScope::Bounded {
+            table,
+            column,
+            below,
+            records_estimated,
+            records_total,
+            ..
+        } => format!(
+            "a preview: rows of the full result, from the records of {table} with {column} < {below} \
+             (about {records_estimated} of {records_total}); --count runs the whole query"
+        ),
+        skyfit_pipeline::PreviewScope::Whole { reason } => {
+            format!("the whole query ran: {reason}")
+        }
     }
 }
 

@@ -133,6 +133,15 @@ async fn run_lands_every_source_then_a_second_run_changes_nothing(kind: LakeKind
         .unwrap();
     let t = text(&out);
     assert!(out.status.success(), "{t}");
+    // A preview: entries declare @chunk_by, so only their smallest keys are read.
+    assert!(t.contains("3 rows shown") && t.contains("a preview"), "{t}");
+    let out = lake
+        .apply(&mut skyfit(dir.path()))
+        .args(["query", "run", q, "--limit", "3", "--count"])
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
     assert!(t.contains("2000 rows (3 shown)"), "{t}");
 }
 

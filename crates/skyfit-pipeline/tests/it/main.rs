@@ -8,5 +8,6 @@ mod golden_queries;
 mod lake_faults;
 mod lake_shapes;
 mod partitions;
+mod preview;
 mod support;
 mod typed;
