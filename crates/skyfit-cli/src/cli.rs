@@ -112,6 +112,24 @@ skyfit status --fail-on-stale   # exit code 3 when a table is stale"
     // Hidden (and an error saying so) in a binary built without the `bench` feature.
     #[command(subcommand, hide = !cfg!(feature = "bench"))]
     Bench(BenchCommand),
+    /// Optional, off by default: receive EVO webhook callbacks into the lake for the next run.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Serve the EVO webhook receiver: each authenticated callback is stored in the lake
+    /// (webhooks/evo/pending/) before it is acknowledged; the next EVO extraction re-fetches
+    /// its record by id. Needs SKYFIT_EVO_WEBHOOK_SECRET.
+    #[command(
+        after_help = "Examples:\n  SKYFIT_EVO_WEBHOOK_SECRET=... skyfit webhook serve\n  skyfit webhook serve --listen 0.0.0.0:8787"
+    )]
+    Serve {
+        /// Address to listen on (default: evo.webhook_listen, 127.0.0.1:8787).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
 }
 
 #[derive(Debug, Args, Clone)]

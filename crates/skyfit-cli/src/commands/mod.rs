@@ -15,6 +15,7 @@ mod run;
 mod sim;
 mod sources;
 mod status;
+mod webhook;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 Command::Query(cmd) => query::run(&ctx, cmd).await,
                 Command::Extract(args) => extract::run(&ctx, args).await,
                 Command::Run(args) => run::run(&ctx, args).await,
+                Command::Webhook(cmd) => webhook::run(&ctx, cmd).await,
                 other => anyhow::bail!("`{}` is not available in this build yet", name(&other)),
             }
         }
@@ -60,5 +62,6 @@ fn name(c: &Command) -> &'static str {
         Command::Doctor => "skyfit doctor",
         Command::Docs(_) => "skyfit docs",
         Command::Bench(_) => "skyfit bench",
+        Command::Webhook(_) => "skyfit webhook",
     }
 }

@@ -18,3 +18,4 @@ mod run_kill;
 mod simulated;
 mod status_alerts;
 mod support;
+mod webhook;
