@@ -431,6 +431,28 @@ mod tests {
 
     use super::*;
 
+    /// Every variant is in `Strategy::ALL`, the list `parse` searches: a new variant does not
+    /// compile here until the walk reaches it, then fails this test until `ALL` lists it
+    /// (otherwise every header naming it is refused as an unknown strategy).
+    #[test]
+    fn all_lists_every_strategy() {
+        fn after(s: Option<Strategy>) -> Option<Strategy> {
+            match s {
+                None => Some(Strategy::Merge),
+                Some(Strategy::Merge) => Some(Strategy::FullRefresh),
+                Some(Strategy::FullRefresh) => Some(Strategy::ReplaceChildren),
+                Some(Strategy::ReplaceChildren) => None,
+            }
+        }
+        let mut walked = Vec::new();
+        let mut s = after(None);
+        while let Some(v) = s {
+            walked.push(v);
+            s = after(s);
+        }
+        assert_eq!(walked, Strategy::ALL);
+    }
+
     const SQL: &str = "-- @target: core.evo_entries
 -- @key: entry_id, entry_date
 -- @strategy: merge

@@ -20,7 +20,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use datafusion::arrow::datatypes::{DataType, Schema};
-use skyfit_transform::{BronzeTable, DataTest, QueryFile, TransformSession};
+use skyfit_pipeline::{Stage, Target};
+use skyfit_transform::{DataTest, QueryFile, TransformSession};
 
 use crate::cli::{DocsArgs, TypeSource};
 use crate::context::Context;
@@ -34,13 +35,21 @@ struct Column {
 
 pub async fn run(ctx: &Context, args: DocsArgs) -> Result<ExitCode> {
     let set = ctx.queries();
-    let mut queries: Vec<QueryFile> = set
-        .files()
-        .with_context(|| format!("reading {set}"))?
-        .into_iter()
-        .filter(|q| q.target.starts_with("core."))
-        .collect();
-    queries.sort_by(|a, b| a.target.cmp(&b.target));
+    let files = set.files().with_context(|| format!("reading {set}"))?;
+    // Each query's bronze tables come from its plan, over a session where every table it
+    // reads is registered empty (planning needs schemas, not parts).
+    let session = TransformSession::with_options(
+        &skyfit_lake::LakeStore::in_memory(),
+        &ctx.session_options(),
+    )?;
+    let mut targets = Vec::new();
+    for q in files {
+        let t = Target::analyse(&session, q).await?;
+        if t.stage == Stage::Core {
+            targets.push(t);
+        }
+    }
+    targets.sort_by(|a, b| a.name().cmp(b.name()));
     let client = match args.types {
         TypeSource::Query => None,
         TypeSource::Database => Some(connect(ctx).await?),
@@ -52,19 +61,18 @@ pub async fn run(ctx: &Context, args: DocsArgs) -> Result<ExitCode> {
             }
         },
     };
-    let empty = empty_session(&queries).await?;
     // Types from the database only when every core table is there (a migrated database);
     // otherwise all from the queries, so the catalog never mixes the two.
     let mut db_tables = Vec::new();
     if let Some(c) = &client {
-        for q in &queries {
-            match db_columns(c, q).await? {
+        for t in &targets {
+            match db_columns(c, &t.query).await? {
                 Some(cols) => db_tables.push(cols),
                 None if args.types == TypeSource::Database => {
-                    anyhow::bail!("{} does not exist: run `skyfit db migrate` first", q.target)
+                    anyhow::bail!("{} does not exist: run `skyfit db migrate` first", t.name())
                 }
                 None => {
-                    tracing::info!(table = %q.target, "Table missing; types come from the queries.");
+                    tracing::info!(table = %t.name(), "Table missing; types come from the queries.");
                     db_tables.clear();
                     break;
                 }
@@ -74,12 +82,12 @@ pub async fn run(ctx: &Context, args: DocsArgs) -> Result<ExitCode> {
     let from_db = !db_tables.is_empty();
     let mut tables = Vec::new();
     let mut db_tables = db_tables.into_iter();
-    for q in &queries {
+    for t in &targets {
         let cols = match db_tables.next() {
             Some(cols) => cols,
-            None => query_columns(&empty, q).await?,
+            None => query_columns(&session, &t.query).await?,
         };
-        tables.push((q, cols));
+        tables.push((t, cols));
     }
     let types = if from_db {
         "the migrated database (PostgreSQL types)"
@@ -113,28 +121,6 @@ pub async fn run(ctx: &Context, args: DocsArgs) -> Result<ExitCode> {
 async fn connect(ctx: &Context) -> Result<tokio_postgres::Client> {
     let db = ctx.database().await?;
     Ok(skyfit_warehouse::connect_with_retry(&db, std::time::Duration::from_secs(10)).await?)
-}
-
-/// A session in which every bronze table the queries read exists, empty.
-async fn empty_session(queries: &[QueryFile]) -> Result<TransformSession> {
-    let session = TransformSession::try_new(&skyfit_lake::LakeStore::in_memory())?;
-    let names: BTreeSet<String> = queries.iter().flat_map(|q| bronze_tables(&q.sql)).collect();
-    for name in names {
-        let (source, entity) = skyfit_pipeline::bronze::parse_table_name(&name)
-            .with_context(|| format!("bronze.{name} is not {{source}}_{{entity}}"))?;
-        let schema = skyfit_pipeline::bronze::table_schema(source, entity);
-        session
-            .register_bronze(&BronzeTable {
-                name,
-                parts: vec![],
-                schema,
-                legacy_parts: vec![],
-                derived: vec![],
-                filter: None,
-            })
-            .await?;
-    }
-    Ok(session)
 }
 
 async fn query_columns(session: &TransformSession, q: &QueryFile) -> Result<Vec<Column>> {
@@ -217,22 +203,6 @@ fn pg_type_of(t: &DataType) -> String {
         DataType::Timestamp(_, None) => "timestamp without time zone".into(),
         other => format!("{other} (Arrow)"),
     }
-}
-
-/// Every `bronze.<name>` the SQL names, in order of first mention.
-fn bronze_tables(sql: &str) -> Vec<String> {
-    let lower = sql.to_ascii_lowercase();
-    let mut out: Vec<String> = Vec::new();
-    for (i, _) in lower.match_indices("bronze.") {
-        let name: String = lower[i + 7..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        if !name.is_empty() && !out.contains(&name) {
-            out.push(name);
-        }
-    }
-    out
 }
 
 fn is_ident(c: char) -> bool {
@@ -380,23 +350,11 @@ fn description(sql: &str) -> String {
         .join(" ")
 }
 
-fn strategy_name(q: &QueryFile) -> &'static str {
-    match q.strategy {
-        skyfit_transform::Strategy::Merge => "merge",
-        skyfit_transform::Strategy::FullRefresh => "full_refresh",
-        skyfit_transform::Strategy::ReplaceChildren => "replace_children",
-    }
-}
-
 fn cell(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
-fn render(
-    dir: Option<&std::path::Path>,
-    tables: &[(&QueryFile, Vec<Column>)],
-    types: &str,
-) -> String {
+fn render(dir: Option<&std::path::Path>, tables: &[(&Target, Vec<Column>)], types: &str) -> String {
     let mut out = String::new();
     let rel = |q: &QueryFile| {
         dir.and_then(|d| q.path.strip_prefix(d).ok())
@@ -408,45 +366,42 @@ fn render(
         out,
         "Generated by `skyfit docs` from `queries/core/*.sql` (headers and column comments); \
 column types from {types}. Do not edit by hand: change the query (or migration) and run \
-`skyfit docs` again. Bronze lineage is read from the SQL text.\n"
+`skyfit docs` again. Each table's bronze tables come from its query's plan; a column's bronze \
+fields are read from the SQL text.\n"
     );
     let _ = writeln!(out, "| table | key | load | bronze |\n|---|---|---|---|");
-    for (q, _) in tables {
+    let bronze = |t: &Target, quote: &str| {
+        t.reads()
+            .map(|b| format!("{quote}bronze.{}{quote}", b.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (t, _) in tables {
+        let q = &t.query;
         let anchor = q.target.replace('.', "");
         let _ = writeln!(
             out,
-            "| [{t}](#{anchor}) | {k} | {s} | {b} |",
-            t = q.target,
+            "| [{name}](#{anchor}) | {k} | {s} | {b} |",
+            name = q.target,
             k = q.key.join(", "),
-            s = strategy_name(q),
-            b = bronze_tables(&q.sql)
-                .iter()
-                .map(|b| format!("bronze.{b}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            s = q.strategy,
+            b = bronze(t, "")
         );
     }
-    for (q, cols) in tables {
+    for (t, cols) in tables {
+        let q = &t.query;
         let _ = writeln!(out, "\n## {}\n", q.target);
         let d = description(&q.sql);
         if !d.is_empty() {
             let _ = writeln!(out, "{d}\n");
         }
         let _ = writeln!(out, "- Query: `{}`", rel(q));
-        let mut load = strategy_name(q).to_string();
+        let mut load = q.strategy.as_str().to_string();
         if let Some(p) = &q.parent_key {
             load.push_str(&format!(" (parent key `{p}`)"));
         }
         let _ = writeln!(out, "- Key: `{}` · load: {load}", q.key.join("`, `"));
-        let _ = writeln!(
-            out,
-            "- Bronze: {}",
-            bronze_tables(&q.sql)
-                .iter()
-                .map(|b| format!("`bronze.{b}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let _ = writeln!(out, "- Bronze: {}", bronze(t, "`"));
         if !q.tests.is_empty() {
             let tests: Vec<String> = q.tests.iter().map(test_text).collect();
             let _ = writeln!(out, "- Tests: {}", tests.join("; "));
@@ -500,7 +455,6 @@ FROM elems
         assert_eq!(lineage(SQL, "sale_id"), ["idSale"]);
         assert_eq!(lineage(SQL, "shape"), ["x", "saleItens"]);
         assert_eq!(lineage(SQL, "member_id"), ["idMember"]);
-        assert_eq!(bronze_tables(SQL), ["evo_sales"]);
         assert_eq!(description(SQL), "Lines of each sale.");
     }
 

@@ -334,7 +334,7 @@ fn copy_tree(from: &Path, to: &Path) {
 fn the_compiled_queries_run_unless_queries_is_given() {
     let dir = tempfile::tempdir().unwrap();
     copy_tree(&repo_queries(), &dir.path().join("queries"));
-    let extra = "-- @target: core.zz_local_only\n-- @key: id\nSELECT CAST(1 AS BIGINT) AS id -- a table only the local copy has\n";
+    let extra = "-- @target: core.zz_local_only\n-- @key: id\nSELECT CAST(1 AS BIGINT) AS id FROM bronze.evo_branches -- a table only the local copy has\n";
     std::fs::write(dir.path().join("queries/core/zz_local_only.sql"), extra).unwrap();
     let catalog = |extra_args: &[&str]| {
         let out_file = dir.path().join("catalog.md");
@@ -350,6 +350,11 @@ fn the_compiled_queries_run_unless_queries_is_given() {
 
     let (compiled, log) = catalog(&[]);
     assert!(compiled.contains("core.evo_members"), "{compiled}");
+    let checked_in = repo_queries().join("../docs/catalog.md");
+    assert!(
+        compiled == std::fs::read_to_string(&checked_in).unwrap(),
+        "docs/catalog.md is not what the queries give: run `skyfit docs --types query`"
+    );
     assert!(!compiled.contains("zz_local_only"), "{compiled}");
     assert!(
         log.contains("queries/core/zz_local_only.sql") && log.contains("--queries queries"),
