@@ -117,10 +117,15 @@ async fn kill_9_under_a_stream_of_callbacks_loses_none_acknowledged_and_the_next
             }
         }));
     }
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         if acked.lock().expect("lock").len() >= 60 {
             break;
         }
+        assert!(
+            std::time::Instant::now() < deadline && senders.iter().any(|s| !s.is_finished()),
+            "the receiver stopped acknowledging"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     // SIGKILL on Unix, while the senders still have requests in flight.
