@@ -40,7 +40,9 @@ pub struct GlobalArgs {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// More log detail (-v debug, -vv trace). Secrets are never logged.
+    /// More log detail (-v info, -vv debug, -vvv trace). Without it, text logs show warnings
+    /// and errors only: the progress lines and the summary say the rest. Secrets are never
+    /// logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Only warnings and errors.
@@ -162,6 +164,16 @@ pub struct RunArgs {
     /// When another load is running on the database, wait for it to end instead of failing.
     #[arg(long)]
     pub wait: bool,
+    /// The end of the run: totals and what needs attention (short), or also every entity's
+    /// and target's row in a table (full; `skyfit status --run ID` shows them later too).
+    #[arg(long, value_enum, default_value_t = Summary::Short)]
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Summary {
+    Short,
+    Full,
 }
 
 #[derive(Debug, Args, Clone)]

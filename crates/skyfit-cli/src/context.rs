@@ -55,11 +55,11 @@ impl Context {
             .await
             .context("no database is configured (PG_HOST or DATABASE_URL), and the embedded local PostgreSQL could not be started")?;
         let db = server.ensure_database(&self.config.database.name).await?;
-        eprintln!(
+        crate::commands::progress::console().note(&format!(
             "Using the embedded database {} ({}).",
             db.target(),
             server.how
-        );
+        ));
         Ok(db)
     }
 

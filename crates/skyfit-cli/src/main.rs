@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     // `.env` in the working directory is read before the configuration, as the reference did;
     // variables already in the environment win.
     let dotenv = dotenvy::dotenv().ok();
+    commands::progress::init(console_mode(&cli.global));
     logging::init(&cli.global);
     if let Some(path) = dotenv {
         tracing::debug!(path = %path.display(), "Loaded .env file.");
@@ -39,6 +40,20 @@ fn main() -> ExitCode {
             eprintln!("error: {}", render(&error));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Bars when a person watches stderr; plain lines for cron, CI and containers (and a
+/// terminal that cannot move its cursor); only log events in JSON.
+fn console_mode(g: &cli::GlobalArgs) -> commands::progress::Mode {
+    use commands::progress::Mode;
+    use std::io::IsTerminal;
+    let dumb = std::env::var("TERM").map_or(true, |t| t.is_empty() || t == "dumb");
+    match (g.quiet, g.log_format) {
+        (true, _) => Mode::Quiet,
+        (false, cli::LogFormat::Json) => Mode::Json,
+        (false, cli::LogFormat::Text) if std::io::stderr().is_terminal() && !dumb => Mode::Bars,
+        (false, cli::LogFormat::Text) => Mode::Lines,
     }
 }
 

@@ -10,6 +10,7 @@
 //!   fit) and writes them by binary COPY, recording the parts in `meta.loaded_parts` (and
 //!   the run in `meta.pipeline_runs`) in the same transaction — so a load killed anywhere
 //!   and rerun ends with the same rows.
+//! * [`progress`] is what a load reports while it runs (the CLI's bars).
 //! * [`lock`] lets one load at a time run on a database.
 //! * [`diff`] compares a query's result with its target table (`skyfit query diff`).
 //! * [`preview`] gives a query's first rows from the smallest keys of the lake.
@@ -28,6 +29,7 @@ pub mod options;
 mod passes;
 mod plan;
 pub mod preview;
+pub mod progress;
 pub mod reconcile;
 mod record;
 pub mod sample;
@@ -39,10 +41,11 @@ mod unkeyed;
 
 pub use diff::{DiffOptions, DiffReport, diff};
 pub use error::{Error, Result};
-pub use load::{load, session_for};
+pub use load::{load, load_with_progress, session_for};
 pub use lock::LoadLock;
 pub use options::{DEFAULT_CONNECTIONS, LoadOptions};
 pub use preview::{Preview, PreviewScope, preview};
+pub use progress::{LoadProgress, NoLoadProgress, Phase};
 pub use sample::{SampleOptions, SampleSummary, sample};
 pub use summary::{LoadSummary, Reconciliation, SimulatedRun, TargetFailure, TargetSummary};
 pub use target::{Stage, Target};

@@ -18,6 +18,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use futures::TryStreamExt;
 use skyfit_core::Classify;
 use skyfit_lake::LakeStore;
 use skyfit_load::strategy::{Destination, LoadStrategy};
@@ -30,6 +31,7 @@ use crate::bronze::{BronzePart, BronzeRef, complete_parts, register, scan_parts}
 use crate::error::{Error, Result};
 use crate::options::LoadOptions;
 use crate::plan::{Env, Feed, Plan, Planned, load_error, plan};
+use crate::progress::{LoadProgress, NoLoadProgress, Phase};
 use crate::reconcile::reconcile;
 use crate::summary::{LoadSummary, TargetFailure, TargetSummary};
 use crate::target::{Stage, Target};
@@ -63,9 +65,19 @@ fn selected(t: &Target, opts: &LoadOptions) -> bool {
 /// The load's ledger rows (`meta.pipeline_runs`) are written here, whatever the caller:
 /// a `load` row for the whole load and one row per target, FAILED for what failed.
 pub async fn load(lake: &LakeStore, db: &Database, opts: &LoadOptions) -> Result<LoadSummary> {
+    load_with_progress(lake, db, opts, &NoLoadProgress).await
+}
+
+/// [`load`], telling `progress` which target it is on, its phase and its rows so far.
+pub async fn load_with_progress(
+    lake: &LakeStore,
+    db: &Database,
+    opts: &LoadOptions,
+    progress: &dyn LoadProgress,
+) -> Result<LoadSummary> {
     let mut client = connect(db).await?;
     let row = crate::record::load_started(&client, &opts.run_id).await?;
-    let loaded = load_targets(lake, db, &mut client, opts).await;
+    let loaded = load_targets(lake, db, &mut client, opts, progress).await;
     if client.is_closed() {
         // The load's connection died with the load: the ledger row still gets closed.
         client = connect(db).await?;
@@ -81,6 +93,7 @@ async fn load_targets(
     db: &Database,
     client: &mut Client,
     opts: &LoadOptions,
+    progress: &dyn LoadProgress,
 ) -> Result<LoadSummary> {
     let _lock = crate::lock::LoadLock::acquire(db, opts.wait_for_lock).await?;
     let mut targets = Target::analyse_all(opts.queries.files()?, &opts.session).await?;
@@ -91,6 +104,7 @@ async fn load_targets(
         lake,
         session: &session,
         opts,
+        progress,
     };
     let mut parts = PartsCache::default();
     // Before any target writes: simulated runs are refused unless allowed.
@@ -99,7 +113,9 @@ async fn load_targets(
         simulated,
         ..Default::default()
     };
+    progress.load_started(targets.len());
     for t in &targets {
+        progress.target_started(t.name());
         let loaded = match parts.prepare(lake, &session, t).await {
             Ok(_) => {
                 let simulated = summary.simulated.iter().any(|r| r.target == t.name());
@@ -109,10 +125,14 @@ async fn load_targets(
             Err(e) => Err(e),
         };
         match loaded {
-            Ok(s) => summary.targets.push(s),
+            Ok(s) => {
+                progress.target_finished(&s);
+                summary.targets.push(s);
+            }
             Err(e) => {
                 error!(target = %t.name(), error = %e, "Target failed; the other targets still load.");
                 let error = skyfit_core::error::full_message(&e);
+                progress.target_failed(t.name(), &error);
                 if client.is_closed() {
                     *client = connect(db).await?;
                 }
@@ -265,6 +285,7 @@ async fn load_target(
     retries: u32,
 ) -> Result<TargetSummary> {
     let started = Instant::now();
+    env.progress.phase(t.name(), Phase::Plan);
     let mut p = match plan(env, client, t, parts.primary, parts.feeds).await? {
         Plan::Write(p) => p,
         Plan::UpToDate(mut up_to_date) => {
@@ -276,7 +297,17 @@ async fn load_target(
     for _ in 0..p.writer.helpers() {
         helpers.push(connect(db).await?);
     }
-    let rows = p.rows();
+    env.progress.phase(
+        t.name(),
+        Phase::Write {
+            passes: p.summary.passes,
+        },
+    );
+    let mut written = 0;
+    let rows = p.rows().inspect_ok(|b| {
+        written += b.num_rows() as u64;
+        env.progress.rows(t.name(), written);
+    });
     let to = Destination {
         table: &t.table,
         encoder: &p.encoder,
@@ -286,6 +317,7 @@ async fn load_target(
         Err(e) => return Err(p.write_error(t, e)),
     };
     let s = summarise(&p, staged.written(), started, retries);
+    env.progress.phase(t.name(), Phase::Commit);
     crate::record::target_loaded(staged.transaction(), t, &p, &s, &env.opts.run_id, simulated)
         .await?;
     staged.commit().await.map_err(|e| load_error(t, e))?;

@@ -43,6 +43,7 @@ pub(crate) struct Env<'a> {
     pub lake: &'a LakeStore,
     pub session: &'a TransformSession,
     pub opts: &'a LoadOptions,
+    pub progress: &'a dyn crate::progress::LoadProgress,
 }
 
 /// A target's load, planned: the rows to write and how.

@@ -9,7 +9,7 @@
 
 use sha2::{Digest, Sha256};
 use tokio_postgres::{Client, Transaction};
-use tracing::info;
+use tracing::debug;
 
 use crate::error::{Error, Result};
 
@@ -221,7 +221,9 @@ pub(crate) async fn apply_one(tx: &Transaction<'_>, m: &Migration) -> Result<()>
     )
     .await
     .map_err(Error::pg("recording a migration"))?;
-    info!(migration = m.name, "Applied migration.");
+    // Debug only: every caller gets the names back and says them once in its own way (the
+    // CLI logs each, `skyfit db migrate` prints them); at info each was said twice.
+    debug!(migration = m.name, "Applied migration.");
     Ok(())
 }
 

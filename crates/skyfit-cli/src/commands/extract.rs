@@ -16,7 +16,8 @@ use skyfit_warehouse::{RunOutcome, RunRecord, RunStatus};
 use tokio_postgres::Client;
 
 use crate::cli::ExtractArgs;
-use crate::commands::{progress::Progress, sources};
+use crate::commands::progress::Items;
+use crate::commands::sources;
 use crate::context::Context;
 
 /// How long the best-effort ledger write may take before it is given up.
@@ -45,14 +46,10 @@ pub async fn run(ctx: &Context, args: ExtractArgs) -> Result<ExitCode> {
     if let Some(n) = args.part_records {
         options.part_limits.max_records = n.max(1);
     }
-    let result = skyfit_extract::extract(
-        &req,
-        &resolved.config,
-        &options,
-        &lake,
-        &Progress::default(),
-    )
-    .await;
+    // Bars while it runs; the table printed at the end lists every entity once.
+    let items = Items::transient();
+    let result = skyfit_extract::extract(&req, &resolved.config, &options, &lake, &items).await;
+    drop(items);
     drop(resolved);
     let summary = result.map_err(|e| {
         anyhow::Error::new(e).context("extraction failed; rerun with --resume to continue it")

@@ -7,6 +7,7 @@ use anyhow::Result;
 use skyfit_pipeline::{LoadOptions, LoadSummary};
 
 use crate::cli::LoadArgs;
+use crate::commands::progress::{Items, console};
 use crate::context::Context;
 
 pub fn options(ctx: &Context, args: &LoadArgs) -> Result<LoadOptions> {
@@ -33,13 +34,17 @@ pub async fn run(ctx: &Context, args: LoadArgs, core_only: bool) -> Result<ExitC
     drop(ctx.migrate(&db).await?);
     let mut opts = options(ctx, &args)?;
     opts.core_only = core_only;
-    match skyfit_pipeline::load(&lake, &db, &opts).await {
+    // Bars while it runs; the table below lists every target once.
+    let items = Items::transient();
+    let loaded = skyfit_pipeline::load_with_progress(&lake, &db, &opts, &items).await;
+    drop(items);
+    match loaded {
         Ok(summary) => {
-            print_summary(&summary);
+            console().print(&summary_table(&summary));
             Ok(ExitCode::SUCCESS)
         }
         Err(skyfit_pipeline::Error::TargetsFailed { summary }) => {
-            print_summary(&summary);
+            console().print(&summary_table(&summary));
             for f in &summary.failed {
                 eprintln!("error: {} failed: {}", f.target, f.error);
             }
@@ -53,9 +58,10 @@ pub async fn run(ctx: &Context, args: LoadArgs, core_only: bool) -> Result<ExitC
     }
 }
 
-pub fn print_summary(s: &LoadSummary) {
-    println!(
-        "{:<34} {:<16} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>11} {:>8}",
+/// Every target's row, and the reconciliation of each bronze entity.
+pub fn summary_table(s: &LoadSummary) -> String {
+    let mut out = format!(
+        "{:<34} {:<16} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>11} {:>8}\n",
         "target",
         "strategy",
         "parts",
@@ -69,11 +75,11 @@ pub fn print_summary(s: &LoadSummary) {
     );
     for t in &s.targets {
         if t.up_to_date {
-            println!("{:<34} {:<16} up to date", t.target, t.strategy);
+            out.push_str(&format!("{:<34} {:<16} up to date\n", t.target, t.strategy));
             continue;
         }
-        println!(
-            "{:<34} {:<16} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>11} {:>8.2}",
+        out.push_str(&format!(
+            "{:<34} {:<16} {:>5} {:>10} {:>10} {:>10} {:>10} {:>8} {:>11} {:>8.2}\n",
             t.target,
             t.strategy,
             t.parts,
@@ -84,12 +90,13 @@ pub fn print_summary(s: &LoadSummary) {
             t.deleted,
             t.quarantined,
             t.seconds
-        );
+        ));
     }
     if !s.reconciliation.is_empty() {
-        println!("\nreconciliation (bronze → rejected → dropped → stg → core):");
+        out.push_str("\nreconciliation (bronze → rejected → dropped → stg → core):\n");
         for r in &s.reconciliation {
-            println!("  {}", r.render());
+            out.push_str(&format!("  {}\n", r.render()));
         }
     }
+    out
 }

@@ -9,7 +9,7 @@ mod doctor_report;
 mod extract;
 mod lake;
 mod load;
-mod progress;
+pub(crate) mod progress;
 mod query;
 mod run;
 mod sim;

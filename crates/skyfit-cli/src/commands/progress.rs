@@ -1,74 +1,397 @@
-//! Progress of long extractions on stderr: per entity, records, pages, windows done, rate and
-//! an ETA from the share of windows done, at most every two seconds per entity.
+//! What a person sees while a command runs, and what a log collector gets. One mode per
+//! process, chosen in `main` from where stderr goes:
+//!
+//! * **bars** (stderr is a terminal): one live line per active entity (records, pages,
+//!   windows done of all, records/s, ETA) and per target (phase, rows so far); each collapses
+//!   into one summary line when done. Log lines are written above the bars, never through
+//!   them ([`LogWriter`]).
+//! * **lines** (cron, CI, a container): no bars; one plain line per entity and per target as
+//!   each finishes, so `tail -f` follows the run.
+//! * **json** (`--log-format json`): nothing but log events, one JSON object per line; the
+//!   libraries already log one event per entity extracted and per target loaded.
+//! * **quiet** (`-q`): no progress at all.
+//!
+//! Commands whose own output lists every entity or target at the end (`skyfit extract`,
+//! `skyfit load`) use transient progress ([`Items::transient`]): the bars are cleared and no
+//! line is printed per item, so no fact is said twice.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::io::Write;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skyfit_core::Source;
 use skyfit_extract::{EntitySummary, PageEvent, ProgressSink};
+use skyfit_pipeline::{LoadProgress, Phase, TargetSummary};
 
-#[derive(Default)]
-pub struct Progress {
-    state: Mutex<HashMap<String, (Instant, Instant, u64, u64)>>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Bars,
+    Lines,
+    Json,
+    Quiet,
 }
 
-fn name(source: Source, scope: Option<&str>, entity: &str) -> String {
+pub struct Console {
+    mode: Mode,
+    /// Hidden unless the mode is [`Mode::Bars`].
+    multi: MultiProgress,
+}
+
+static CONSOLE: OnceLock<Console> = OnceLock::new();
+
+/// Sets the process's mode; the first call wins.
+pub fn init(mode: Mode) -> &'static Console {
+    CONSOLE.get_or_init(|| {
+        let target = if mode == Mode::Bars {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        Console {
+            mode,
+            multi: MultiProgress::with_draw_target(target),
+        }
+    })
+}
+
+/// The process's console (plain lines if `main` did not choose).
+pub fn console() -> &'static Console {
+    init(Mode::Lines)
+}
+
+impl Console {
+    /// Runs `f` with the bars taken off the screen, so what it prints lands above them.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.multi.suspend(f)
+    }
+
+    /// A notice for the person running the command (not a log event): on stderr above the
+    /// bars; an info event in JSON mode, so stderr stays one JSON object per line.
+    pub fn note(&self, text: &str) {
+        match self.mode {
+            Mode::Json => tracing::info!("{text}"),
+            Mode::Quiet => {}
+            Mode::Bars | Mode::Lines => self.suspend(|| eprintln!("{text}")),
+        }
+    }
+
+    /// Prints `text` on stdout, above the bars.
+    pub fn print(&self, text: &str) {
+        self.suspend(|| {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        });
+    }
+}
+
+/// stderr for the log subscriber: each event is written whole, above the bars.
+pub struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        console().suspend(|| std::io::stderr().write_all(buf))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// `12,345`.
+pub fn n(v: u64) -> String {
+    let digits = v.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn entity_name(source: Source, scope: Option<&str>, entity: &str) -> String {
     match scope {
         Some(s) => format!("{source}/{s}/{entity}"),
         None => format!("{source}/{entity}"),
     }
 }
 
-impl ProgressSink for Progress {
-    fn entity_started(&self, source: Source, scope: Option<&str>, entity: &str, windows: u64) {
-        let now = Instant::now();
-        if let Ok(mut s) = self.state.lock() {
-            s.insert(name(source, scope, entity), (now, now, 0, 0));
+/// The line an entity's bar collapses into.
+pub fn entity_line(s: &EntitySummary) -> String {
+    let name = match s.source {
+        Some(src) => entity_name(src, s.scope.as_deref(), &s.entity),
+        None => s.entity.clone(),
+    };
+    let mut line = format!(
+        "{name:<40} {:<9} {:>10} records {:>6} pages {:>7.1}s",
+        s.status,
+        n(s.records),
+        n(s.pages),
+        s.duration_secs
+    );
+    if s.rejects > 0 {
+        line.push_str(&format!(", {} rejected", n(s.rejects)));
+    }
+    if s.throttled > 0 {
+        line.push_str(&format!(", {} waits on 429", n(s.throttled)));
+    }
+    // A failure's message is said once, in the run's summary (and the error log line).
+    line
+}
+
+/// The line a target's bar collapses into.
+pub fn target_line(t: &TargetSummary) -> String {
+    if t.up_to_date {
+        return format!("{:<40} up to date", t.target);
+    }
+    let mut line = format!(
+        "{:<40} {:<9} {:>10} rows    {:>6} parts {:>7.1}s",
+        t.target,
+        "loaded",
+        n(t.rows),
+        n(t.parts as u64),
+        t.seconds
+    );
+    if t.quarantined > 0 {
+        line.push_str(&format!(", {} quarantined", n(t.quarantined)));
+    }
+    if t.passes > 1 {
+        line.push_str(&format!(", {} passes", t.passes));
+    }
+    line
+}
+
+fn failed_target_line(target: &str) -> String {
+    format!("{target:<40} FAILED")
+}
+
+/// One active entity or target.
+struct Item {
+    bar: ProgressBar,
+    started: Instant,
+    records: u64,
+    pages: u64,
+}
+
+/// The bars (or lines) of the entities and targets of one command.
+pub struct Items {
+    console: &'static Console,
+    /// A line per finished item (a collapsed bar, or a plain line when not on a terminal).
+    lines: bool,
+    active: Mutex<HashMap<String, Item>>,
+}
+
+impl Items {
+    /// Each finished entity or target stays as one line (`skyfit run`).
+    pub fn collapsing() -> Self {
+        Self::new(true)
+    }
+
+    /// Bars only while they run; the command prints its own table at the end.
+    pub fn transient() -> Self {
+        Self::new(false)
+    }
+
+    fn new(lines: bool) -> Self {
+        Items {
+            console: console(),
+            lines,
+            active: Mutex::new(HashMap::new()),
         }
-        eprintln!(
-            "{}: started, {windows} window(s)",
-            name(source, scope, entity)
+    }
+
+    fn bars(&self) -> bool {
+        self.console.mode == Mode::Bars
+    }
+
+    fn start(&self, key: &str, template: &str, windows: Option<u64>) {
+        if !self.bars() {
+            return;
+        }
+        let style = ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_spinner())
+            .progress_chars("=> ");
+        let bar = match windows {
+            Some(len) => ProgressBar::new(len),
+            None => ProgressBar::new_spinner(),
+        }
+        .with_style(style)
+        .with_prefix(key.to_string());
+        let bar = self.console.multi.add(bar);
+        bar.enable_steady_tick(Duration::from_millis(120));
+        if let Ok(mut a) = self.active.lock() {
+            a.insert(
+                key.to_string(),
+                Item {
+                    bar,
+                    started: Instant::now(),
+                    records: 0,
+                    pages: 0,
+                },
+            );
+        }
+    }
+
+    /// Replaces the item's bar by `line` (or prints `line` when there are no bars).
+    fn finish(&self, key: &str, line: String) {
+        let item = self.active.lock().ok().and_then(|mut a| a.remove(key));
+        if let Some(item) = item {
+            item.bar.finish_and_clear();
+            self.console.multi.remove(&item.bar);
+        }
+        if self.lines && matches!(self.console.mode, Mode::Bars | Mode::Lines) {
+            self.console.suspend(|| eprintln!("{line}"));
+        }
+    }
+
+    /// Clears whatever is still drawn (an entity whose extraction stopped with an error).
+    pub fn clear(&self) {
+        if let Ok(mut a) = self.active.lock() {
+            for (_, item) in a.drain() {
+                item.bar.finish_and_clear();
+                self.console.multi.remove(&item.bar);
+            }
+        }
+    }
+}
+
+impl Drop for Items {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+const ENTITY_BAR: &str = "{spinner:.green} {prefix:40} [{bar:20}] {pos}/{len} windows  {msg}";
+const TARGET_BAR: &str = "{spinner:.green} {prefix:40} {msg}";
+
+impl ProgressSink for Items {
+    fn entity_started(&self, source: Source, scope: Option<&str>, entity: &str, windows: u64) {
+        self.start(
+            &entity_name(source, scope, entity),
+            ENTITY_BAR,
+            Some(windows),
         );
     }
 
     fn page(&self, e: &PageEvent<'_>) {
-        let key = name(e.source, e.scope, e.entity);
-        let Ok(mut s) = self.state.lock() else { return };
-        let entry = s
-            .entry(key.clone())
-            .or_insert_with(|| (Instant::now(), Instant::now(), 0, 0));
-        entry.2 += e.records;
-        entry.3 += 1;
-        if entry.1.elapsed() < Duration::from_secs(2) {
+        if !self.bars() {
             return;
         }
-        entry.1 = Instant::now();
-        let secs = entry.0.elapsed().as_secs_f64().max(0.001);
+        let key = entity_name(e.source, e.scope, e.entity);
+        let Ok(mut a) = self.active.lock() else {
+            return;
+        };
+        let Some(item) = a.get_mut(&key) else { return };
+        item.records += e.records;
+        item.pages += 1;
+        let secs = item.started.elapsed().as_secs_f64().max(0.001);
         let eta = if e.windows_done > 0 && e.windows_total > e.windows_done {
             let left = secs * (e.windows_total - e.windows_done) as f64 / e.windows_done as f64;
-            format!(", ETA {:.0}s", left)
+            format!(", ETA {left:.0}s")
         } else {
             String::new()
         };
-        eprintln!(
-            "{key}: {} records, {} pages, {}/{} windows, {:.0} records/s{eta}",
-            entry.2,
-            entry.3,
-            e.windows_done,
-            e.windows_total,
-            entry.2 as f64 / secs
-        );
+        item.bar.set_length(e.windows_total);
+        item.bar.set_position(e.windows_done);
+        item.bar.set_message(format!(
+            "{} records, {} pages, {}/s{eta}",
+            n(item.records),
+            n(item.pages),
+            n((item.records as f64 / secs) as u64)
+        ));
     }
 
     fn entity_finished(&self, s: &EntitySummary) {
-        let key = match (&s.source, &s.scope) {
-            (Some(src), scope) => name(*src, scope.as_deref(), &s.entity),
-            (None, _) => s.entity.clone(),
+        let key = match s.source {
+            Some(src) => entity_name(src, s.scope.as_deref(), &s.entity),
+            None => s.entity.clone(),
         };
-        eprintln!(
-            "{key}: {} — {} records, {} rejected, {:.1}s",
-            s.status, s.records, s.rejects, s.duration_secs
+        self.finish(&key, entity_line(s));
+    }
+}
+
+impl LoadProgress for Items {
+    fn target_started(&self, target: &str) {
+        self.start(target, TARGET_BAR, None);
+    }
+
+    fn phase(&self, target: &str, phase: Phase) {
+        if !self.bars() {
+            return;
+        }
+        if let Ok(a) = self.active.lock()
+            && let Some(item) = a.get(target)
+        {
+            let text = match phase {
+                Phase::Write { passes } if passes > 1 => format!("writing ({passes} passes)"),
+                p => p.as_str().to_string(),
+            };
+            item.bar.set_message(text);
+        }
+    }
+
+    fn rows(&self, target: &str, rows: u64) {
+        if !self.bars() {
+            return;
+        }
+        if let Ok(a) = self.active.lock()
+            && let Some(item) = a.get(target)
+        {
+            let secs = item.started.elapsed().as_secs_f64().max(0.001);
+            item.bar.set_message(format!(
+                "writing: {} rows, {} rows/s",
+                n(rows),
+                n((rows as f64 / secs) as u64)
+            ));
+        }
+    }
+
+    fn target_finished(&self, s: &TargetSummary) {
+        self.finish(&s.target, target_line(s));
+    }
+
+    fn target_failed(&self, target: &str, _error: &str) {
+        self.finish(target, failed_target_line(target));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(n(0), "0");
+        assert_eq!(n(999), "999");
+        assert_eq!(n(1000), "1,000");
+        assert_eq!(n(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn an_entity_collapses_into_one_line_with_what_needs_attention() {
+        let s = EntitySummary {
+            source: Some(Source::Evo),
+            entity: "entries".into(),
+            status: "complete".into(),
+            records: 2000,
+            pages: 20,
+            rejects: 3,
+            throttled: 2,
+            duration_secs: 1.25,
+            ..Default::default()
+        };
+        let line = entity_line(&s);
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.starts_with("evo/entries "), "{line}");
+        assert!(
+            line.contains("2,000 records") && line.contains("3 rejected"),
+            "{line}"
         );
+        assert!(line.contains("2 waits on 429"), "{line}");
     }
 }

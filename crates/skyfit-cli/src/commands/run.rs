@@ -25,8 +25,9 @@ use skyfit_transform::{DataTest, QueryFile};
 use skyfit_warehouse::{TableTest, TestKind};
 use tokio_postgres::Client;
 
-use crate::cli::{LoadArgs, RunArgs};
-use crate::commands::{extract, load, progress::Progress, sources, status};
+use crate::cli::{LoadArgs, RunArgs, Summary};
+use crate::commands::progress::{Items, console, n};
+use crate::commands::{extract, load, sources, status};
 use crate::context::Context;
 
 /// What a run did, filled as it goes, so that a run stopped half-way is reported too.
@@ -61,7 +62,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let stopped = outcome.as_ref().err().map(|e| format!("{e:#}"));
     if stopped.is_some() {
         // The error itself is printed once, by `main`; this names the run it stopped.
-        eprintln!("Nightly run {run_id} stopped before its end.");
+        console().note(&format!("Nightly run {run_id} stopped before its end."));
     }
     report(ctx, &run_id, started_at, &night, stopped).await;
     outcome
@@ -88,17 +89,18 @@ async fn nightly(
     let client = Arc::new(ctx.migrate(&db).await?);
     night.client = Some(client.clone());
     let client = &*client;
-    eprintln!(
+    console().note(&format!(
         "Nightly run {run_id}: lake {}, database {}.",
         lake.url(),
         db.target()
-    );
+    ));
 
     // 1. Extract, sources concurrently.
     let extract_started = Instant::now();
     let sim_scale = sources::requested_scale(args.simulate, args.sim_scale.as_deref());
     let resolved = sources::resolve(&ctx.config, &selected, sim_scale).await?;
-    let progress = Progress::default();
+    // One line per entity and per target as each finishes (a bar while it runs).
+    let items = Items::collapsing();
     let mut requests = Vec::new();
     for s in &selected {
         let known = skyfit_extract::source_entities(*s);
@@ -113,10 +115,14 @@ async fn nightly(
         }
         requests.push(ExtractRequest::new(*s).with_entities(entities));
     }
-    let extractions = futures::future::join_all(requests.iter().map(|r| {
-        skyfit_extract::extract(r, &resolved.config, &resolved.options, &lake, &progress)
-    }))
-    .await;
+    let extractions =
+        futures::future::join_all(requests.iter().map(|r| {
+            skyfit_extract::extract(r, &resolved.config, &resolved.options, &lake, &items)
+        }))
+        .await;
+    // An entity whose extraction stopped with an error has no summary line: its error is in
+    // the failures at the end.
+    items.clear();
     night
         .stages
         .insert(Stage::Extract, extract_started.elapsed().as_secs_f64());
@@ -159,7 +165,7 @@ async fn nightly(
     };
     let mut opts = load::options(ctx, &load_args)?;
     opts.run_id = run_id.clone();
-    let loaded = match skyfit_pipeline::load(&lake, &db, &opts).await {
+    let loaded = match skyfit_pipeline::load_with_progress(&lake, &db, &opts, &items).await {
         Ok(s) => Some(s),
         // Some targets failed, the others loaded: report the failures.
         Err(skyfit_pipeline::Error::TargetsFailed { summary }) => {
@@ -190,12 +196,7 @@ async fn nightly(
         match data_tests(ctx, client, run_id, l).await {
             Ok(results) => {
                 for r in results.iter().filter(|r| is_fatal(r)) {
-                    night.failures.push(format!(
-                        "data test {} {}: {}",
-                        r.test.table,
-                        r.test.name,
-                        failure_text(r)
-                    ));
+                    night.failures.push(test_line(r));
                 }
                 night.tests = results;
             }
@@ -209,29 +210,173 @@ async fn nightly(
             .insert(Stage::Tests, tests_started.elapsed().as_secs_f64());
     }
 
-    // 4. One summary.
-    println!(
-        "\nSkyFit Lake run {run_id} ({:.1}s)\n",
-        started.elapsed().as_secs_f64()
-    );
-    for s in extractions.iter().flatten() {
-        println!("{}", s.render());
-    }
-    if let Some(s) = &night.loaded {
-        load::print_summary(s);
-    }
-    print_tests(&night.tests);
-    if night.failures.is_empty() {
-        println!("\nAll steps succeeded. `skyfit status` shows the ledger.");
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!("\n{} step(s) failed:", night.failures.len());
-        for f in &night.failures {
-            println!("  - {f}");
+    items.clear();
+    drop(items);
+
+    // 4. One summary: totals, what needs attention, where to look next.
+    let stale = stale_tables(ctx, client).await;
+    let mut out = String::new();
+    if args.summary == Summary::Full {
+        for s in extractions.iter().flatten() {
+            out.push_str(&format!("\n{}", s.render()));
         }
-        println!("`skyfit status --run {run_id}` shows this run's rows.");
-        Ok(ExitCode::FAILURE)
+        if let Some(s) = &night.loaded {
+            out.push('\n');
+            out.push_str(&load::summary_table(s));
+        }
     }
+    out.push_str(&summary(
+        run_id,
+        started.elapsed().as_secs_f64(),
+        &extractions,
+        night,
+        &stale,
+    ));
+    console().print(&out);
+    Ok(if night.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The end of a run, one fact a line: totals, then what needs attention, then where to look.
+fn summary(
+    run_id: &RunId,
+    secs: f64,
+    extractions: &[skyfit_extract::Result<RunSummary>],
+    night: &Night,
+    stale: &[String],
+) -> String {
+    let mut out = format!("\nRun {run_id} took {secs:.1}s.\n");
+    let done: Vec<&RunSummary> = extractions.iter().flatten().collect();
+    if !done.is_empty() {
+        let entities: usize = done.iter().map(|s| s.entities.len()).sum();
+        let records: u64 = done.iter().map(|s| s.records()).sum();
+        let budgets: Vec<String> = done
+            .iter()
+            .map(|s| match s.request_budget {
+                Some(b) => format!("{} {} (rate limit: {})", s.source, n(s.requests), n(b)),
+                None => format!("{} {}", s.source, n(s.requests)),
+            })
+            .collect();
+        out.push_str(&format!(
+            "Extracted {} records from {entities} entities; API requests: {}.\n",
+            n(records),
+            budgets.join(", ")
+        ));
+    }
+    if let Some(l) = &night.loaded {
+        let rows: u64 = l.targets.iter().map(|t| t.rows).sum();
+        let up_to_date = l.targets.iter().filter(|t| t.up_to_date).count();
+        let mut line = format!("Loaded {} rows into {} targets", n(rows), l.targets.len());
+        if up_to_date > 0 {
+            line.push_str(&format!(" ({up_to_date} up to date)"));
+        }
+        if !l.failed.is_empty() {
+            line.push_str(&format!("; {} failed", l.failed.len()));
+        }
+        out.push_str(&format!("{line}.\n"));
+    }
+    if !night.tests.is_empty() {
+        let passed = night.tests.iter().filter(|r| r.passed).count();
+        out.push_str(&format!(
+            "Data tests: {passed} passed, {} failed.\n",
+            night.tests.len() - passed
+        ));
+    }
+
+    let mut attention = Vec::new();
+    let rejected: Vec<String> = done
+        .iter()
+        .flat_map(|s| &s.entities)
+        .filter(|e| e.rejects > 0)
+        .map(|e| {
+            let name = match &e.scope {
+                Some(scope) => format!("{scope}/{}", e.entity),
+                None => e.entity.clone(),
+            };
+            format!("{name} {}", n(e.rejects))
+        })
+        .collect();
+    if !rejected.is_empty() {
+        attention.push(format!(
+            "records rejected into the lake's _rejects/: {}",
+            rejected.join(", ")
+        ));
+    }
+    if let Some(l) = &night.loaded {
+        let quarantined: Vec<String> = l
+            .targets
+            .iter()
+            .filter(|t| t.quarantined > 0)
+            .map(|t| format!("{} {}", t.target, n(t.quarantined)))
+            .collect();
+        if !quarantined.is_empty() {
+            attention.push(format!(
+                "values quarantined in meta.quarantine: {}",
+                quarantined.join(", ")
+            ));
+        }
+    }
+    attention.extend(
+        night
+            .tests
+            .iter()
+            .filter(|r| !r.passed && !is_fatal(r))
+            .map(test_line),
+    );
+    if !stale.is_empty() {
+        const SHOWN: usize = 5;
+        let mut names = stale[..stale.len().min(SHOWN)].join(", ");
+        if stale.len() > SHOWN {
+            names.push_str(&format!(" and {} more", stale.len() - SHOWN));
+        }
+        attention.push(format!("{} stale table(s): {names}", stale.len()));
+    }
+    if !attention.is_empty() {
+        out.push_str("Needs attention:\n");
+        for a in &attention {
+            out.push_str(&format!("  - {a}\n"));
+        }
+    }
+    if night.failures.is_empty() {
+        out.push_str(&format!(
+            "All steps succeeded. `skyfit status` shows each table's freshness, `skyfit status --run {run_id}` this run's rows.\n"
+        ));
+    } else {
+        out.push_str(&format!("{} step(s) failed:\n", night.failures.len()));
+        for f in &night.failures {
+            out.push_str(&format!("  - {f}\n"));
+        }
+        out.push_str(&format!(
+            "`skyfit status --run {run_id}` shows this run's rows, `skyfit status` each table's freshness.\n"
+        ));
+    }
+    out
+}
+
+/// The tables past their freshness limit, as `skyfit status` marks them (none when the check
+/// cannot run: it is said in a warning).
+async fn stale_tables(ctx: &Context, client: &Client) -> Vec<String> {
+    match skyfit_warehouse::freshness(client, &status::limits(&ctx.config), Utc::now()).await {
+        Ok(f) => f.stale().map(|t| t.table.clone()).collect(),
+        Err(error) => {
+            tracing::warn!(%error, "Could not check the tables' freshness for the summary.");
+            Vec::new()
+        }
+    }
+}
+
+/// `[error] core.t unique(id): 3 failing row(s), e.g. ...`.
+fn test_line(r: &skyfit_warehouse::TestResult) -> String {
+    format!(
+        "[{}] {} {}: {}",
+        r.test.severity.as_str(),
+        r.test.table,
+        r.test.name,
+        failure_text(r)
+    )
 }
 
 /// A failed test that fails the run.
@@ -250,26 +395,6 @@ fn failure_text(r: &skyfit_warehouse::TestResult) -> String {
         text.push_str(&format!(", e.g. {}", keys.join(", ")));
     }
     text
-}
-
-fn print_tests(results: &[skyfit_warehouse::TestResult]) {
-    if results.is_empty() {
-        return;
-    }
-    let passed = results.iter().filter(|r| r.passed).count();
-    println!(
-        "\nData tests: {passed} passed, {} failed.",
-        results.len() - passed
-    );
-    for r in results.iter().filter(|r| !r.passed) {
-        println!(
-            "  - [{}] {} {}: {}",
-            r.test.severity.as_str(),
-            r.test.table,
-            r.test.name,
-            failure_text(r)
-        );
-    }
 }
 
 /// The warehouse's description of every `@test` of the query file.

@@ -158,10 +158,10 @@ async fn start_simulator(
             }
         }
     }
-    eprintln!(
+    super::progress::console().note(&format!(
         "No credentials for {}: using the built-in API simulator (scale {sim_scale}); its runs are marked simulated in the lake and the ledger.",
         names.join(", ")
-    );
+    ));
     Ok(Resolved {
         config,
         options,

@@ -4,6 +4,7 @@ mod adopt_lake;
 mod adopt_warehouse;
 mod change_capture_pd_zd;
 mod config;
+mod console;
 mod data_tests;
 mod db;
 mod doctor;
