@@ -48,7 +48,7 @@ fn main() -> ExitCode {
 fn console_mode(g: &cli::GlobalArgs) -> commands::progress::Mode {
     use commands::progress::Mode;
     use std::io::IsTerminal;
-    let dumb = std::env::var("TERM").map_or(true, |t| t.is_empty() || t == "dumb");
+    let dumb = !std::env::var("TERM").is_ok_and(|t| !t.is_empty() && t != "dumb");
     match (g.quiet, g.log_format) {
         (true, _) => Mode::Quiet,
         (false, cli::LogFormat::Json) => Mode::Json,
