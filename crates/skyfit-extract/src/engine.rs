@@ -92,6 +92,10 @@ pub struct WindowSpec {
     /// The date filter a split rewrites, when it is not the spec's [`SplitRule`] pair (an EVO
     /// change feed windows on `updateDate`, `removalDate`, ... instead of the main date).
     pub split_params: Option<(&'static str, &'static str)>,
+    /// A record fetched by id on a path of its own (EVO `GET /api/v2/sales/{idSale}`): one
+    /// request with the spec's parameters, its body a single object, and a 404 lands no
+    /// record (the record no longer exists) instead of failing the window.
+    pub by_id: Option<String>,
 }
 
 impl WindowSpec {
@@ -103,6 +107,7 @@ impl WindowSpec {
             span: None,
             first_token: None,
             split_params: None,
+            by_id: None,
         }
     }
 }
@@ -332,14 +337,40 @@ impl Worker<'_> {
         }
     }
 
+    /// How `w` pages: a by-id window is one request whatever the entity's paging.
+    fn paging(&self, w: &WindowSpec) -> Paging {
+        match w.by_id {
+            Some(_) => Paging::Single,
+            None => self.spec.paging,
+        }
+    }
+
     async fn fetch(&self, w: &WindowSpec, token: Option<&str>) -> Result<Page> {
-        let req = self.spec.paging.request(self.spec, w, token);
         let at = self
             .loc(&w.id)
             .with_page(token.map_or_else(|| "first page".to_string(), page_label));
-        self.client
-            .get_page(&req, self.spec.envelope, &at, self.counters)
+        let Some(path) = &w.by_id else {
+            let req = self.spec.paging.request(self.spec, w, token);
+            return self
+                .client
+                .get_page(&req, self.spec.envelope, &at, self.counters)
+                .await;
+        };
+        let mut req = PageRequest::new(path.clone());
+        req.extra_budget = self.spec.extra_budget.clone();
+        req.query.extend(self.spec.query.iter().cloned());
+        req.query.extend(w.query.iter().cloned());
+        match self
+            .client
+            .get_page(&req, Envelope::Object, &at, self.counters)
             .await
+        {
+            Err(Error::Http { status: 404, .. }) => {
+                tracing::warn!(at = %at, path = %path, "Record not found by id (HTTP 404); it no longer exists.");
+                Ok(Page::empty())
+            }
+            other => other,
+        }
     }
 
     /// Children of a window that is too big, or `None`.
@@ -414,6 +445,7 @@ impl Worker<'_> {
                 span: Some(s),
                 first_token: None,
                 split_params: w.split_params,
+                by_id: None,
             }
         };
         Ok(Some(vec![child(a), child(b)]))
@@ -445,7 +477,7 @@ impl Worker<'_> {
         };
         // Pages already fetched (to decide on a split), in order from `token`.
         let mut held = VecDeque::new();
-        if state.is_none() && self.spec.split.is_some() {
+        if state.is_none() && self.spec.split.is_some() && w.by_id.is_none() {
             held.push_back(self.fetch(&w, token.as_deref()).await?);
             if let Some(children) = self.split_if_big(&w, &mut held).await? {
                 self.windows_total.fetch_add(1, Ordering::Relaxed);
@@ -481,7 +513,8 @@ impl Worker<'_> {
                     .as_deref()
                     .map_or_else(|| "first page".to_string(), page_label),
             );
-            if matches!(self.spec.paging, Paging::Offset { .. }) && !page.is_empty() {
+            let paging = self.paging(&w);
+            if matches!(paging, Paging::Offset { .. }) && !page.is_empty() {
                 if last_body.as_ref() == Some(&page.body) {
                     return Err(Error::InvalidResponse {
                         at,
@@ -492,7 +525,7 @@ impl Worker<'_> {
                 }
                 last_body = Some(page.body.clone());
             }
-            let step = self.spec.paging.step(&page, token.as_deref(), &at)?;
+            let step = paging.step(&page, token.as_deref(), &at)?;
             if step.wm.is_some() {
                 out.wm = step.wm.clone();
             }

@@ -24,6 +24,9 @@ pub enum Envelope {
     /// An object with the array under this key (`data`, `tickets`, `users`, …); `null` is an
     /// empty page.
     Key(&'static str),
+    /// The whole body is one record, a JSON object (a by-id endpoint such as EVO
+    /// `GET /api/v2/sales/{idSale}`).
+    Object,
 }
 
 /// A page split into records, plus the envelope's other top-level fields.
@@ -48,6 +51,16 @@ pub struct BadRecord {
 }
 
 impl Page {
+    /// A page without records (a record asked for by id that no longer exists).
+    pub fn empty() -> Page {
+        Page {
+            body: Bytes::new(),
+            records: Vec::new(),
+            meta: HashMap::new(),
+            bad: Vec::new(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.records.len() + self.bad.len()
     }
@@ -104,6 +117,12 @@ pub fn split(body: Bytes, envelope: Envelope) -> Result<Page, SplitError> {
     let text = std::str::from_utf8(&body).map_err(|e| SplitError(format!("not UTF-8: {e}")))?;
     let first = text.trim_start().as_bytes().first().copied();
     let (records, meta) = match (envelope, first) {
+        (Envelope::Object, Some(b'{')) => {
+            let one: &RawValue =
+                serde_json::from_str(text).map_err(|e| SplitError(format!("invalid JSON: {e}")))?;
+            (vec![offset_in(&body, one.get())], HashMap::new())
+        }
+        (Envelope::Object, _) => return Err(SplitError("expected a JSON object".into())),
         (Envelope::Array, Some(b'[')) => {
             let items: Vec<&RawValue> =
                 serde_json::from_str(text).map_err(|e| SplitError(format!("invalid JSON: {e}")))?;
@@ -116,7 +135,7 @@ pub fn split(body: Bytes, envelope: Envelope) -> Result<Page, SplitError> {
             let obj: HashMap<String, &RawValue> =
                 serde_json::from_str(text).map_err(|e| SplitError(format!("invalid JSON: {e}")))?;
             let keys: Vec<&str> = match envelope {
-                Envelope::Array => vec!["list", "lista", "data"],
+                Envelope::Array | Envelope::Object => vec!["list", "lista", "data"],
                 Envelope::Key(k) => vec![k],
             };
             let key = keys.iter().find(|k| obj.contains_key(**k)).copied();
@@ -194,6 +213,9 @@ fn tail_of_array(b: &[u8], mut at: usize) -> Option<usize> {
 pub fn salvage(body: Bytes, envelope: Envelope) -> Result<Page, SplitError> {
     let b: &[u8] = &body;
     let open = match envelope {
+        // One record with nothing around it: the same bad bytes twice are a bad response,
+        // not a page with a bad record to land beside good ones.
+        Envelope::Object => return Err(SplitError("the record is not valid JSON".into())),
         Envelope::Array => {
             let i = skip_ws(b, 0);
             (b.get(i) == Some(&b'[')).then_some(i)
@@ -379,6 +401,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(texts(&p), vec![r#"{"idReceivable":3}"#]);
+    }
+
+    #[test]
+    fn an_object_body_is_one_record_kept_byte_for_byte() {
+        let body = Bytes::from_static(b" {\"idSale\": 7, \"receivables\": [{\"a\":1}]}\n");
+        let p = split(body, Envelope::Object).unwrap();
+        assert_eq!(
+            texts(&p),
+            vec![r#"{"idSale": 7, "receivables": [{"a":1}]}"#]
+        );
+        assert!(p.meta.is_empty());
+        assert!(split(Bytes::from_static(b"[{\"idSale\":7}]"), Envelope::Object).is_err());
+        let cut = Bytes::from_static(br#"{"idSale":7,"#);
+        assert!(split(cut.clone(), Envelope::Object).is_err());
+        assert!(salvage(cut, Envelope::Object).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! changes. [`server`] receives those callbacks and stores each one in the lake under
 //! `webhooks/evo/pending/` before it answers 2xx; [`refetch`] turns the pending callbacks into
 //! extra windows of the next EVO extraction (members by `idsMembers`, receivables by
-//! `idReceivable`, prospects by `idProspect`) and, once the entity's run and manifest are
+//! `idReceivable`, prospects by `idProspect`, sales by `GET /api/v2/sales/{idSale}`) and, once the entity's run and manifest are
 //! durable, moves them to `webhooks/evo/processed/<run_id>/`.
 //!
 //! Constraints:
@@ -133,6 +133,9 @@ pub struct StoredCallback {
     pub run_id: Option<RunId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<String>,
+    /// Set when settled without a record, and why (a sale that answered 404).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A pending callback and its object name under [`PENDING`].
@@ -165,6 +168,7 @@ pub async fn store_pending(
         received_at,
         run_id: None,
         window: None,
+        note: None,
     };
     let body = serde_json::to_vec(&stored).unwrap_or_default();
     let path = Path::from(format!("{PENDING}/{name}"));
@@ -219,11 +223,13 @@ pub async fn mark_processed(
     pending: &Pending,
     run_id: &RunId,
     window: &str,
+    note: Option<&str>,
 ) -> Result<(), WebhookError> {
     let store = lake.object_store();
     let mut stored = pending.stored.clone();
     stored.run_id = Some(run_id.clone());
     stored.window = Some(window.to_string());
+    stored.note = note.map(str::to_string);
     let body = serde_json::to_vec(&stored).unwrap_or_default();
     let done = Path::from(format!("{PROCESSED}/{run_id}/{}", pending.name));
     store

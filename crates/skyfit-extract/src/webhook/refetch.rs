@@ -2,9 +2,11 @@
 //! records are durable.
 //!
 //! Each entity's callbacks become windows filtered by record id (members `idsMembers` in CSV
-//! batches of one page, receivables `idReceivable`, prospects `idProspect`), ids prefixed
-//! `webhook:` so the manifest and `--resume` keep them apart from the date windows. A window's
-//! callbacks are moved only when the entity's manifest lists that window complete.
+//! batches of one page, receivables `idReceivable`, prospects `idProspect`, sales one
+//! `GET /api/v2/sales/{idSale}` each), ids prefixed `webhook:` so the manifest and `--resume`
+//! keep them apart from the date windows. A window's callbacks are moved only when the
+//! entity's manifest lists that window complete; a sale window complete without a record
+//! answered 404 (the sale no longer exists) and its callbacks are settled with that reason.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +23,13 @@ pub const WINDOW_PREFIX: &str = "webhook:";
 /// Member ids per `idsMembers` request: one page of `/api/v2/members` (`take` maximum 50).
 const MEMBERS_PER_BATCH: usize = 50;
 
+/// The "filter" of sales: the id goes in the path, one sale object per request.
+const BY_SALE_PATH: &str = "idSale";
+
+/// Why a sale callback is settled without a record.
+const SALE_NOT_FOUND: &str =
+    "sale not found by id (HTTP 404): it no longer exists; the removal feed flags removed sales";
+
 /// Where the records of an event type are re-fetched: `(entity, id filter)`, or why not.
 pub fn target(event_type: &str) -> Result<(&'static str, &'static str), &'static str> {
     match event_type {
@@ -28,9 +37,8 @@ pub fn target(event_type: &str) -> Result<(&'static str, &'static str), &'static
         | "TransferMember" => Ok(("members", "idsMembers")),
         "AlterReceivables" | "ClearedDebt" => Ok(("receivables", "idReceivable")),
         "TransferProspect" => Ok(("prospects", "idProspect")),
-        "NewSale" | "RecurrentSale" | "SalesItensUpdated" => Err(
-            "EVO filters sales by id only through GET /api/v2/sales/{idSale}, one object per request, which the extraction engine does not fetch yet; the sale arrives through its date window or the removal/receivables feeds",
-        ),
+        // EVO filters sales by id only through the path `GET /api/v2/sales/{idSale}`.
+        "NewSale" | "RecurrentSale" | "SalesItensUpdated" => Ok(("sales", BY_SALE_PATH)),
         _ => Err("no entity of this extractor holds the records of this event type"),
     }
 }
@@ -54,6 +62,10 @@ pub struct WebhookReport {
     pub refetched_ids: BTreeMap<String, u64>,
     /// Callbacks still pending after the run, and why.
     pub left_pending: Vec<LeftPending>,
+    /// Callbacks settled (moved to `processed/`, counted in `processed`) without a record,
+    /// and why: a sale asked for by id that answered 404.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settled_without_record: Vec<LeftPending>,
 }
 
 impl WebhookReport {
@@ -67,6 +79,12 @@ impl WebhookReport {
             out.push_str(&format!(", {n} {entity}"));
         }
         out.push('\n');
+        for l in &self.settled_without_record {
+            out.push_str(&format!(
+                "webhooks settled without a record: {} {}: {}\n",
+                l.callbacks, l.event_type, l.reason
+            ));
+        }
         for l in &self.left_pending {
             out.push_str(&format!(
                 "webhooks left pending: {} {}: {}\n",
@@ -82,6 +100,8 @@ impl WebhookReport {
 struct Attached {
     window: String,
     callbacks: Vec<Pending>,
+    /// Fetched on a path of its own: complete without a record means HTTP 404.
+    by_id: bool,
 }
 
 /// The pending callbacks of one EVO extraction, from planning to settling.
@@ -94,6 +114,8 @@ pub struct WebhookWindows {
     report: WebhookReport,
     /// `(event type, reason)` → callbacks; becomes `report.left_pending`.
     left: BTreeMap<(String, String), u64>,
+    /// `(event type, reason)` → callbacks; becomes `report.settled_without_record`.
+    settled: BTreeMap<(String, String), u64>,
 }
 
 fn fnv64(s: &str) -> u64 {
@@ -145,6 +167,7 @@ impl WebhookWindows {
                 continue;
             };
             let ids: Vec<(u64, Vec<Pending>)> = ids.into_iter().collect();
+            let by_id = param == BY_SALE_PATH;
             let batch = if param == "idsMembers" {
                 MEMBERS_PER_BATCH
             } else {
@@ -163,17 +186,24 @@ impl WebhookWindows {
                 } else {
                     format!("{WINDOW_PREFIX}{param}:{:016x}", fnv64(&csv))
                 };
+                let (query, path) = if by_id {
+                    (Vec::new(), Some(format!("{}/{first}", plan.spec.path)))
+                } else {
+                    (vec![(param.to_string(), csv)], None)
+                };
                 plan.windows.push(WindowSpec {
                     id: id.clone(),
                     range: Some((first.to_string(), last.to_string())),
-                    query: vec![(param.to_string(), csv)],
+                    query,
                     span: None,
                     first_token: None,
                     split_params: None,
+                    by_id: path,
                 });
                 attached.push(Attached {
                     window: id,
                     callbacks: chunk.iter().flat_map(|(_, c)| c.iter().cloned()).collect(),
+                    by_id,
                 });
             }
             tracing::info!(
@@ -214,11 +244,11 @@ impl WebhookWindows {
             .ok()
             .flatten();
         for a in attached {
-            let done = manifest
+            let window = manifest
                 .as_ref()
                 .and_then(|m| m.window(&a.window))
-                .is_some_and(|w| w.status == WindowStatus::Complete);
-            if !done {
+                .filter(|w| w.status == WindowStatus::Complete);
+            let Some(window) = window else {
                 for p in a.callbacks {
                     *self
                         .left
@@ -229,10 +259,18 @@ impl WebhookWindows {
                         .or_default() += 1;
                 }
                 continue;
-            }
+            };
+            let gone = a.by_id && window.records == 0 && window.rejects == 0;
+            let note = gone.then_some(SALE_NOT_FOUND);
             for p in &a.callbacks {
-                mark_processed(lake, p, run_id, &a.window).await?;
+                mark_processed(lake, p, run_id, &a.window, note).await?;
                 self.report.processed += 1;
+                if let Some(reason) = note {
+                    *self
+                        .settled
+                        .entry((p.stored.callback.event_type.clone(), reason.to_string()))
+                        .or_default() += 1;
+                }
             }
         }
         Ok(())
@@ -240,6 +278,14 @@ impl WebhookWindows {
 
     /// The report, once every entity is settled.
     pub fn finish(mut self) -> WebhookReport {
+        for ((event, reason), n) in std::mem::take(&mut self.settled) {
+            tracing::warn!(event = %event, callbacks = n, %reason, "Webhook callbacks settled without a record.");
+            self.report.settled_without_record.push(LeftPending {
+                event_type: event,
+                callbacks: n,
+                reason,
+            });
+        }
         for ((event, reason), n) in std::mem::take(&mut self.left) {
             tracing::warn!(event = %event, callbacks = n, %reason, "Webhook callbacks left pending.");
             self.report.left_pending.push(LeftPending {

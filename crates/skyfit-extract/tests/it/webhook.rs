@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use futures::TryStreamExt;
+use object_store::ObjectStoreExt;
 use object_store::path::Path;
 use serde_json::Value;
 use skyfit_api_sim::evo::{members, sales};
@@ -435,6 +436,167 @@ async fn a_failed_refetch_leaves_its_callbacks_pending() {
         .await
         .expect("resumed run");
     assert_eq!(summary.webhooks.expect("report").processed, 1);
+    let (pending, _) = webhook::list_pending(&env.lake).await.expect("pending");
+    assert!(pending.is_empty(), "{pending:?}");
+}
+
+/// The newest sale id the simulator shows at `g`'s clock.
+fn newest_sale(g: &skyfit_api_sim::Gen) -> u64 {
+    let (mut lo, mut hi) = (1u64, 1u64 << 24);
+    while lo + 1 < hi {
+        let mid = (lo + hi) / 2;
+        if sales::record_json_at(g, mid).is_some() {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// The by-id sale requests the simulator saw: `(id, showReceivables=true was sent)`.
+fn sales_asked_by_id(env: &Env) -> BTreeSet<(u64, bool)> {
+    env.sim
+        .requests(Api::Evo)
+        .iter()
+        .filter_map(|line| {
+            let (p, q) = line.split_once('?').unwrap_or((line.as_str(), ""));
+            let id = p.strip_prefix("/api/v2/sales/")?.parse::<u64>().ok()?;
+            Some((id, q.split('&').any(|kv| kv == "showReceivables=true")))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn sale_callbacks_are_refetched_by_id_and_a_missing_sale_is_settled_with_its_reason() {
+    let mut env = Env::start(env_scale(), FaultConfig::none()).await;
+    env.config.evo.resweep_days = 0;
+    let t1 = DEFAULT_NOW;
+    let t2 = t1 + 30 * DAY;
+    let (g1, g2) = (env.sim.generator().at(t1), env.sim.generator().at(t2));
+    let newest = newest_sale(&g1);
+    // A sale that existed before and changed between the two clocks (its receivables move).
+    let changed = (1..=newest)
+        .rev()
+        .find(|id| sales::record_json_at(&g1, *id) != sales::record_json_at(&g2, *id))
+        .expect("a sale changed");
+    let unknown = 900_000_000;
+    assert!(sales::record_json_at(&g2, unknown).is_none());
+
+    env.sim.set_now(t2);
+    let r = Receiver::start(&env.lake).await;
+    r.callback("NewSale", changed).await;
+    r.callback("SalesItensUpdated", changed).await;
+    r.callback("RecurrentSale", unknown).await;
+    drop(r);
+
+    let run = run_at(t2 + 1_800);
+    let summary = env
+        .extract(
+            &ExtractRequest::new(Source::Evo)
+                .with_entities(["sales"])
+                .with_range(Some(day(2026, 12, 20)), None)
+                .with_run_id(run.clone()),
+        )
+        .await
+        .expect("a sale that answers 404 does not fail the run");
+
+    assert_eq!(
+        sales_asked_by_id(&env),
+        BTreeSet::from([(changed, true), (unknown, true)]),
+        "each sale asked for once by id, with its receivables"
+    );
+    let now = parse(&sales::record_json_at(&g2, changed).expect("sale exists"));
+    assert!(
+        run_records(&env, "sales", &run).await.contains(&now),
+        "sale {changed} re-fetched at the new clock"
+    );
+    assert_eq!(
+        hook_windows(&env, "sales", &run).await,
+        (2, 1),
+        "one window per sale id; the unknown one lands no record"
+    );
+
+    let report = summary.webhooks.clone().expect("webhook report");
+    assert_eq!((report.pending, report.processed), (3, 3), "{report:?}");
+    assert_eq!(report.refetched_ids["sales"], 2);
+    assert!(report.left_pending.is_empty(), "{report:?}");
+    assert_eq!(report.settled_without_record.len(), 1, "{report:?}");
+    let gone = &report.settled_without_record[0];
+    assert_eq!(
+        (gone.event_type.as_str(), gone.callbacks),
+        ("RecurrentSale", 1)
+    );
+    assert!(gone.reason.contains("404"), "{gone:?}");
+    assert!(
+        summary
+            .render()
+            .contains("webhooks settled without a record: 1 RecurrentSale")
+    );
+
+    let (pending, _) = webhook::list_pending(&env.lake).await.expect("pending");
+    assert!(pending.is_empty(), "{pending:?}");
+    let processed = names(&env.lake, &format!("{}/{run}", webhook::PROCESSED)).await;
+    assert_eq!(processed.len(), 3);
+    let notes: Vec<(u64, Option<String>)> =
+        futures::future::join_all(processed.iter().map(|name| async {
+            let bytes = env
+                .lake
+                .object_store()
+                .get(&Path::from(name.as_str()))
+                .await
+                .expect("get")
+                .bytes()
+                .await
+                .expect("bytes");
+            let s: webhook::StoredCallback = serde_json::from_slice(&bytes).expect("stored");
+            (s.callback.id_record, s.note)
+        }))
+        .await;
+    for (id, note) in notes {
+        assert_eq!(note.is_some(), id == unknown, "{id}: {note:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_sale_that_fails_by_id_stays_pending_and_fails_the_run() {
+    let env = Env::start(env_scale(), FaultConfig::none()).await;
+    let sale = newest_sale(&env.sim.generator().at(DEFAULT_NOW)) - 3;
+    let r = Receiver::start(&env.lake).await;
+    r.callback("NewSale", sale).await;
+    drop(r);
+    // This sale always answers 500 on its by-id path, after every client retry.
+    env.sim.set_faults(
+        Api::Evo,
+        ApiFaults {
+            fail_page: Some(PageFault {
+                path: format!("/api/v2/sales/{sale}"),
+                param: "showReceivables".into(),
+                value: "true".into(),
+            }),
+            ..ApiFaults::default()
+        },
+    );
+    let req = ExtractRequest::new(Source::Evo)
+        .with_entities(["sales"])
+        .with_range(Some(day(2026, 11, 20)), None);
+    let err = env.extract(&req).await.expect_err("the sale answers 500");
+    assert!(
+        err.to_string().contains(&format!("webhook:idSale:{sale}")),
+        "{err}"
+    );
+    let (pending, _) = webhook::list_pending(&env.lake).await.expect("pending");
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert!(names(&env.lake, webhook::PROCESSED).await.is_empty());
+
+    env.sim.set_faults(Api::Evo, ApiFaults::default());
+    let summary = env
+        .extract(&req.clone().with_resume(true))
+        .await
+        .expect("resumed run");
+    let report = summary.webhooks.expect("report");
+    assert_eq!(report.processed, 1, "{report:?}");
+    assert!(report.settled_without_record.is_empty(), "{report:?}");
     let (pending, _) = webhook::list_pending(&env.lake).await.expect("pending");
     assert!(pending.is_empty(), "{pending:?}");
 }

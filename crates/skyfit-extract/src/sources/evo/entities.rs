@@ -155,6 +155,7 @@ fn window(
         span: Some(s),
         first_token: None,
         split_params,
+        by_id: None,
     }
 }
 
