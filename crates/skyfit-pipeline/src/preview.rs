@@ -3,11 +3,15 @@
 //! A query that declares `@chunk_by` promises what lets a load run in passes ([`crate::passes`]):
 //! every version of a key shares that integer column. So the query over the bronze records with
 //! `column < b` gives exactly the full result's rows for those keys: each key is still
-//! deduplicated among all of its versions, and the lookup tables are read whole. A preview
-//! picks the smallest `b` whose records, estimated from the parts' footers, should give the
-//! rows asked for, runs the query with that filter pushed into the scan (the clustered parts
-//! let it skip every other page), and widens the range while too few rows come back. Its cost
-//! follows the rows asked for, not the size of the lake.
+//! deduplicated among all of its versions, and the lookup tables are read whole.
+//!
+//! The bound comes from the parts' footers: `b` is the `k`-th smallest of the row groups'
+//! minimums, so at most `k - 1` row groups hold any record below it, each at least one, and
+//! only their parts are read. The EVO entry key is a hash, so every part spans nearly the whole
+//! key space and any bound taken from the values alone would open every part: the cost would
+//! grow with the lake. Taken from the minimums, it follows the rows asked for. When too few rows
+//! come back (keys without a version, records the query drops), `k` grows and the query runs
+//! again.
 //!
 //! A query without `@chunk_by` (or whose column has no statistics) runs whole, and the preview
 //! says why.
@@ -16,17 +20,17 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::common::Column;
 use datafusion::logical_expr::{Expr, lit};
 use skyfit_lake::LakeStore;
-use skyfit_transform::{ColumnRange, PartFile, QueryFile, SessionOptions, TransformSession};
+use skyfit_transform::{ColumnRanges, PartFile, QueryFile, SessionOptions, TransformSession};
 
 use crate::bronze::{BronzePart, register_filtered, scan_parts};
 use crate::error::Result;
 use crate::target::Target;
 
-/// Rows first asked of the smallest keys, per row wanted: room for keys the query drops
-/// (keyless records, filters) and for versions of one key across runs.
-const FIRST_FACTOR: u64 = 4;
+/// Row groups first read per row wanted: room for keys the query drops (keyless records,
+/// filters) and for versions of one key across runs.
+const FIRST_FACTOR: usize = 4;
 /// How much wider each further round reads.
-const WIDEN: u64 = 8;
+const WIDEN: usize = 8;
 const MAX_ROUNDS: u32 = 5;
 
 /// The first rows of a query's full result, and how they were found.
@@ -51,10 +55,9 @@ pub enum PreviewScope {
         table: String,
         column: String,
         below: i64,
-        /// Records under the bound, estimated from the footers.
-        records_estimated: u64,
-        /// Records of the table.
-        records_total: u64,
+        /// Parts read (those with a record below the bound, and any without statistics).
+        parts_read: usize,
+        parts_total: usize,
         rounds: u32,
     },
     /// The whole query ran.
@@ -81,15 +84,22 @@ pub async fn preview(
     let (parts, _) = scan_parts(lake, target.primary.source, &target.primary.entity).await?;
     let files: Vec<PartFile> = parts.iter().map(BronzePart::file).collect();
     let stats = skyfit_transform::column_ranges(&lake.object_store(), &files, &column).await?;
-    let total: u64 = parts.iter().map(|p| p.records).sum();
     let table = format!("bronze.{}", target.primary.name());
-    let mut want = (limit.max(1) as u64).saturating_mul(FIRST_FACTOR);
+    let mut want = limit.max(1).saturating_mul(FIRST_FACTOR);
     for round in 1..=MAX_ROUNDS {
-        let Some((below, estimated)) = bound_for(&stats.ranges, want) else {
+        let Some(below) = bound_for(&stats, want) else {
             break;
         };
+        // A part none of whose row groups starts below the bound holds no record under it;
+        // a part without statistics may.
+        let read: Vec<BronzePart> = parts
+            .iter()
+            .zip(&stats)
+            .filter(|(_, s)| s.rows_unknown > 0 || s.ranges.iter().any(|r| r.min < below))
+            .map(|(p, _)| p.clone())
+            .collect();
         let keep = Expr::Column(Column::new_unqualified(&column)).lt(lit(below));
-        register_filtered(&session, &target.primary, &parts, Some(keep)).await?;
+        register_filtered(&session, &target.primary, &read, Some(keep)).await?;
         let batches = session
             .plan(q)
             .await?
@@ -102,8 +112,8 @@ pub async fn preview(
                 table,
                 column,
                 below,
-                records_estimated: estimated + stats.rows_unknown,
-                records_total: total,
+                parts_read: read.len(),
+                parts_total: parts.len(),
                 rounds: round,
             };
             return Ok(Preview {
@@ -115,7 +125,7 @@ pub async fn preview(
         want = want.saturating_mul(WIDEN);
     }
     register_filtered(&session, &target.primary, &parts, None).await?;
-    let reason = if stats.ranges.is_empty() {
+    let reason = if stats.iter().all(|s| s.ranges.is_empty()) {
         format!("the footers of {table} hold no statistics of {column}")
     } else {
         format!("the smallest values of {column} gave fewer than {limit} rows")
@@ -142,83 +152,60 @@ async fn whole(
     })
 }
 
-/// The smallest bound `b` under which the row groups should hold at least `want` rows (each
-/// row group taken as spread evenly over its range), with that estimate; `None` when `want`
-/// reaches every row, so no bound would leave anything out.
-fn bound_for(ranges: &[ColumnRange], want: u64) -> Option<(i64, u64)> {
-    let total: u64 = ranges.iter().map(|r| r.rows).sum();
-    if want >= total {
+/// The `want + 1`-th smallest row-group minimum: below it lie records of at most `want` row
+/// groups, and at least one of each. `None` when there are not more row groups than that, so
+/// a bound would leave nothing out.
+fn bound_for(parts: &[ColumnRanges], want: usize) -> Option<i64> {
+    let mut mins: Vec<i64> = parts
+        .iter()
+        .flat_map(|p| p.ranges.iter().map(|r| r.min))
+        .collect();
+    if mins.len() <= want {
         return None;
     }
-    let below = |b: i128| -> u64 {
-        ranges
-            .iter()
-            .map(|r| {
-                let (min, max) = (i128::from(r.min), i128::from(r.max));
-                if b <= min {
-                    0
-                } else if b > max {
-                    r.rows
-                } else {
-                    (u128::from(r.rows) * (b - min) as u128 / (max - min + 1) as u128) as u64
-                }
-            })
-            .sum()
-    };
-    let mut lo = ranges.iter().map(|r| i128::from(r.min)).min()? + 1;
-    let mut hi = ranges.iter().map(|r| i128::from(r.max)).max()? + 1;
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if below(mid) >= want {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    // Past i64::MAX the bound would keep every row anyway.
-    let b = i64::try_from(lo).ok()?;
-    Some((b, below(lo)))
+    let (_, nth, _) = mins.select_nth_unstable(want);
+    Some(*nth)
 }
 
 #[cfg(test)]
 mod tests {
+    use skyfit_transform::ColumnRange;
+
     use super::*;
 
-    fn r(min: i64, max: i64, rows: u64) -> ColumnRange {
-        ColumnRange { min, max, rows }
+    fn part(mins: &[i64]) -> ColumnRanges {
+        ColumnRanges {
+            ranges: mins
+                .iter()
+                .map(|&min| ColumnRange {
+                    min,
+                    max: i64::MAX,
+                    rows: 100,
+                })
+                .collect(),
+            rows_unknown: 0,
+        }
     }
 
     #[test]
-    fn the_bound_takes_the_smallest_values_across_parts() {
-        // Two parts over the same values (two runs), 1000 rows each over 0..=999.
-        let ranges = [r(0, 999, 1000), r(0, 999, 1000)];
-        let (b, est) = bound_for(&ranges, 20).unwrap();
-        assert_eq!(b, 10);
-        assert_eq!(est, 20);
+    fn the_bound_admits_the_row_groups_with_the_smallest_minimums() {
+        let parts = [part(&[5, 900]), part(&[1]), part(&[40]), part(&[7])];
+        // Below 7: the row groups starting at 1 and 5.
+        assert_eq!(bound_for(&parts, 2), Some(7));
+        assert_eq!(bound_for(&parts, 4), Some(900));
     }
 
     #[test]
-    fn a_part_above_the_bound_is_left_out() {
-        let ranges = [r(0, 99, 100), r(1000, 1999, 1000)];
-        assert_eq!(bound_for(&ranges, 50), Some((50, 50)));
-        // More than the first part holds: into the second.
-        assert_eq!(bound_for(&ranges, 150), Some((1050, 150)));
-    }
-
-    #[test]
-    fn asking_for_every_row_gives_no_bound() {
-        let ranges = [r(0, 9, 10)];
-        assert_eq!(bound_for(&ranges, 10), None);
+    fn asking_for_every_row_group_gives_no_bound() {
+        let parts = [part(&[1, 2]), part(&[3])];
+        assert_eq!(bound_for(&parts, 3), None);
         assert_eq!(bound_for(&[], 1), None);
     }
 
     #[test]
-    fn extreme_values_do_not_overflow() {
-        let ranges = [r(i64::MIN, i64::MAX, 1000)];
-        let (b, est) = bound_for(&ranges, 10).unwrap();
-        assert!(est >= 10 && est < 20, "{est}");
-        assert!(b < 0);
-        let top = [r(i64::MAX - 1, i64::MAX, 10), r(0, 0, 5)];
-        assert_eq!(bound_for(&top, 5), Some((1, 5)));
+    fn equal_minimums_are_all_left_out_of_a_bound_at_their_value() {
+        let parts = [part(&[3]), part(&[3]), part(&[3]), part(&[1])];
+        // The second smallest minimum is 3: only the row group starting at 1 lies below it.
+        assert_eq!(bound_for(&parts, 1), Some(3));
     }
 }

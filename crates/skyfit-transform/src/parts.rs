@@ -167,7 +167,7 @@ pub struct ColumnRange {
     pub rows: u64,
 }
 
-/// What the footers of some parts say about one integer column.
+/// What the footer of one part says about one integer column.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnRanges {
     /// One per row group whose footer has the column's min and max.
@@ -177,14 +177,14 @@ pub struct ColumnRanges {
     pub rows_unknown: u64,
 }
 
-/// `column`'s min and max per row group of `parts`, read from the footers alone (one ranged
-/// GET each, concurrently): what a reader needs to choose a range of the column without
-/// scanning it.
+/// `column`'s min and max per row group of each of `parts` (in their order), read from the
+/// footers alone (ranged GETs, concurrently): what a reader needs to choose a range of the
+/// column, and the parts that hold it, without scanning anything.
 pub async fn column_ranges(
     store: &Arc<dyn ObjectStore>,
     parts: &[PartFile],
     column: &str,
-) -> crate::Result<ColumnRanges> {
+) -> crate::Result<Vec<ColumnRanges>> {
     use datafusion::parquet::file::metadata::ParquetMetaDataReader;
     use datafusion::parquet::file::statistics::Statistics;
 
@@ -225,12 +225,10 @@ pub async fn column_ranges(
             Ok::<_, Error>(out)
         }
     });
-    let mut reads = futures::stream::iter(reads.collect::<Vec<_>>()).buffer_unordered(32);
-    let mut all = ColumnRanges::default();
+    let mut reads = futures::stream::iter(reads.collect::<Vec<_>>()).buffered(32);
+    let mut all = Vec::with_capacity(parts.len());
     while let Some(r) = reads.next().await {
-        let r = r?;
-        all.ranges.extend(r.ranges);
-        all.rows_unknown += r.rows_unknown;
+        all.push(r?);
     }
     Ok(all)
 }

@@ -154,12 +154,12 @@ fn describe_scope(scope: &skyfit_pipeline::PreviewScope) -> String {
             table,
             column,
             below,
-            records_estimated,
-            records_total,
+            parts_read,
+            parts_total,
             ..
         } => format!(
             "a preview: rows of the full result, from the records of {table} with {column} < {below} \
-             (about {records_estimated} of {records_total}); --count runs the whole query"
+             ({parts_read} of {parts_total} parts read); --count runs the whole query"
         ),
         skyfit_pipeline::PreviewScope::Whole { reason } => {
             format!("the whole query ran: {reason}")
