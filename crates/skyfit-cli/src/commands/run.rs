@@ -224,6 +224,15 @@ async fn nightly(
             out.push('\n');
             out.push_str(&load::summary_table(s));
         }
+    } else {
+        // EVO webhook callbacks (the full tables say them): only when some were pending.
+        for w in extractions
+            .iter()
+            .flatten()
+            .filter_map(|s| s.webhooks.as_ref())
+        {
+            out.push_str(&w.render());
+        }
     }
     out.push_str(&summary(
         run_id,
@@ -256,12 +265,12 @@ fn summary(
         let budgets: Vec<String> = done
             .iter()
             .map(|s| match s.request_budget {
-                Some(b) => format!("{} {} (rate limit: {})", s.source, n(s.requests), n(b)),
+                Some(b) => format!("{} {}/{}", s.source, n(s.requests), n(b)),
                 None => format!("{} {}", s.source, n(s.requests)),
             })
             .collect();
         out.push_str(&format!(
-            "Extracted {} records from {entities} entities; API requests: {}.\n",
+            "Extracted {} records from {entities} entities; API requests (sent/allowed by the rate limit in that time): {}.\n",
             n(records),
             budgets.join(", ")
         ));
