@@ -52,6 +52,12 @@ ensure_azurite() {
     npm install --silent --no-audit --no-fund --prefix "$SKYFIT_TOOLS" azurite@3 >/dev/null
 }
 
+# tmux: the console test runs `skyfit run` in a terminal and reads its screen.
+ensure_tmux() {
+    if command -v tmux >/dev/null; then return 0; fi
+    apt_install tmux
+}
+
 # A private Python virtualenv at $1 with the packages $2.. (the second-engine test's DuckDB),
 # reused while it imports them. Debian ships `venv` without ensurepip unless python3-venv is
 # installed, so a failed creation installs it and tries once more.

@@ -13,6 +13,7 @@ if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 ensure_rust
 ensure_postgres
 ensure_azurite
+ensure_tmux
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
