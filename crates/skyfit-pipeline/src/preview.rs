@@ -125,8 +125,11 @@ pub async fn preview(
         want = want.saturating_mul(WIDEN);
     }
     register_filtered(&session, &target.primary, &parts, None).await?;
-    let reason = if stats.iter().all(|s| s.ranges.is_empty()) {
+    let row_groups: usize = stats.iter().map(|s| s.ranges.len()).sum();
+    let reason = if row_groups == 0 {
         format!("the footers of {table} hold no statistics of {column}")
+    } else if row_groups <= limit.max(1).saturating_mul(FIRST_FACTOR) {
+        format!("{table} has {row_groups} row groups, no more than a bounded preview would read")
     } else {
         format!("the smallest values of {column} gave fewer than {limit} rows")
     };
