@@ -11,6 +11,7 @@
 //!   the run in `meta.pipeline_runs`) in the same transaction — so a load killed anywhere
 //!   and rerun ends with the same rows.
 //! * [`progress`] is what a load reports while it runs (the CLI's bars).
+//! * [`datatests`] runs the loaded core tables' `@test` declarations in PostgreSQL.
 //! * [`lock`] lets one load at a time run on a database.
 //! * [`diff`] compares a query's result with its target table (`skyfit query diff`).
 //! * [`preview`] gives a query's first rows from the smallest keys of the lake.
@@ -19,6 +20,7 @@
 pub mod bronze;
 mod cast;
 mod columns;
+pub mod datatests;
 pub mod diff;
 mod drift;
 pub mod error;

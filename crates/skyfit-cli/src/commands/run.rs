@@ -21,8 +21,6 @@ use skyfit_report::{
     AlertConfig, EntityReport, MetricsConfig, PushConfig, RunReport, RunStatus, Stage, StaleTable,
     TargetReport, TargetStatus, TestFailure, WebhookFormat,
 };
-use skyfit_transform::{DataTest, QueryFile};
-use skyfit_warehouse::{TableTest, TestKind};
 use tokio_postgres::Client;
 
 use crate::cli::{LoadArgs, RunArgs, Summary};
@@ -193,9 +191,18 @@ async fn nightly(
     // whatever they find; an `error` test that fails fails the run.
     if let Some(l) = &night.loaded {
         let tests_started = Instant::now();
-        match data_tests(ctx, client, run_id, l).await {
+        let tested = match ctx.queries().files() {
+            Ok(files) => skyfit_pipeline::datatests::after_load(client, &files, run_id, l)
+                .await
+                .map_err(anyhow::Error::from),
+            Err(e) => Err(e.into()),
+        };
+        match tested {
             Ok(results) => {
-                for r in results.iter().filter(|r| is_fatal(r)) {
+                for r in results
+                    .iter()
+                    .filter(|r| skyfit_pipeline::datatests::is_fatal(r))
+                {
                     night.failures.push(test_line(r));
                 }
                 night.tests = results;
@@ -332,7 +339,7 @@ fn summary(
         night
             .tests
             .iter()
-            .filter(|r| !r.passed && !is_fatal(r))
+            .filter(|r| !r.passed && !skyfit_pipeline::datatests::is_fatal(r))
             .map(test_line),
     );
     if !stale.is_empty() {
@@ -388,11 +395,6 @@ fn test_line(r: &skyfit_warehouse::TestResult) -> String {
     )
 }
 
-/// A failed test that fails the run.
-fn is_fatal(r: &skyfit_warehouse::TestResult) -> bool {
-    !r.passed && r.test.severity == skyfit_warehouse::TestSeverity::Error
-}
-
 /// `3 failing rows, e.g. {"id": 1}, {"id": 2}` or why the test could not run.
 fn failure_text(r: &skyfit_warehouse::TestResult) -> String {
     if let Some(e) = &r.error {
@@ -404,111 +406,6 @@ fn failure_text(r: &skyfit_warehouse::TestResult) -> String {
         text.push_str(&format!(", e.g. {}", keys.join(", ")));
     }
     text
-}
-
-/// The warehouse's description of every `@test` of the query file.
-fn table_tests(q: &QueryFile) -> Vec<TableTest> {
-    q.tests
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let (kind, columns) = match t {
-                DataTest::Unique(c) => (TestKind::Unique, c.clone()),
-                DataTest::NotNull(c) => (TestKind::NotNull, c.clone()),
-                DataTest::AcceptedValues { column, values } => (
-                    TestKind::AcceptedValues {
-                        values: values.clone(),
-                    },
-                    vec![column.clone()],
-                ),
-                DataTest::Relationships {
-                    column,
-                    target_table,
-                    target_column,
-                } => (
-                    TestKind::Relationships {
-                        table: target_table.clone(),
-                        column: target_column.clone(),
-                    },
-                    vec![column.clone()],
-                ),
-                DataTest::RowCount { min, max } => (
-                    TestKind::RowCount {
-                        min: *min,
-                        max: *max,
-                    },
-                    Vec::new(),
-                ),
-            };
-            let severity = match q.test_severities.get(i).copied().unwrap_or_default() {
-                skyfit_transform::TestSeverity::Warn => skyfit_warehouse::TestSeverity::Warn,
-                skyfit_transform::TestSeverity::Error => skyfit_warehouse::TestSeverity::Error,
-            };
-            TableTest {
-                table: q.target.clone(),
-                name: skyfit_transform::describe(t),
-                kind,
-                columns,
-                key: q.key.clone(),
-                severity,
-            }
-        })
-        .collect()
-}
-
-/// Runs the tests of every core table this load wrote (or found up to date), stores the
-/// results (one statement) and the `tests` ledger row: FAILED when an `error` test failed.
-async fn data_tests(
-    ctx: &Context,
-    client: &Client,
-    run_id: &RunId,
-    loaded: &skyfit_pipeline::LoadSummary,
-) -> Result<Vec<skyfit_warehouse::TestResult>> {
-    let files = ctx.queries().files()?;
-    let tests: Vec<TableTest> = files
-        .iter()
-        .filter(|q| q.target_parts().0 == "core")
-        .filter(|q| loaded.targets.iter().any(|t| t.target == q.target))
-        .flat_map(table_tests)
-        .collect();
-    if tests.is_empty() {
-        return Ok(Vec::new());
-    }
-    let results = skyfit_warehouse::run_data_tests(client, &tests).await;
-    skyfit_warehouse::record_data_tests(client, run_id.as_str(), &results).await?;
-    let failed: Vec<String> = results
-        .iter()
-        .filter(|r| is_fatal(r))
-        .map(|r| format!("{} {}", r.test.table, r.test.name))
-        .collect();
-    let error = (!failed.is_empty()).then(|| format!("data tests failed: {}", failed.join(", ")));
-    let metadata = serde_json::json!({
-        "tests": results.len(),
-        "passed": results.iter().filter(|r| r.passed).count(),
-        "failed": results.iter().filter(|r| !r.passed).count(),
-    });
-    let outcome = skyfit_warehouse::RunOutcome {
-        status: if failed.is_empty() {
-            skyfit_warehouse::RunStatus::Success
-        } else {
-            skyfit_warehouse::RunStatus::Failed
-        },
-        records_processed: results.len() as i64,
-        records_rejected: results.iter().filter(|r| !r.passed).count() as i64,
-        error: error.as_deref(),
-        metadata: Some(&metadata),
-        simulated: !loaded.simulated.is_empty(),
-    };
-    let record = skyfit_warehouse::RunRecord {
-        source: "*".into(),
-        scope: None,
-        entity: "*".into(),
-        run_id: run_id.to_string(),
-        ingestion_date: Utc::now().date_naive(),
-        stage: "tests".into(),
-    };
-    skyfit_warehouse::record_run(client, &record, &outcome).await?;
-    Ok(results)
 }
 
 /// The run's [`RunReport`], from what it did and, when the database was reached, the
