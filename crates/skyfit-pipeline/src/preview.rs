@@ -100,12 +100,7 @@ pub async fn preview(
             .collect();
         let keep = Expr::Column(Column::new_unqualified(&column)).lt(lit(below));
         register_filtered(&session, &target.primary, &read, Some(keep)).await?;
-        let batches = session
-            .plan(q)
-            .await?
-            .limit(0, Some(limit))?
-            .collect()
-            .await?;
+        let batches = first_rows(&session, q, limit).await?;
         let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         if rows >= limit {
             let scope = PreviewScope::Bounded {
@@ -136,18 +131,26 @@ pub async fn preview(
     whole(session, q, limit, reason).await
 }
 
+async fn first_rows(
+    session: &TransformSession,
+    q: &QueryFile,
+    limit: usize,
+) -> Result<Vec<RecordBatch>> {
+    Ok(session
+        .plan(q)
+        .await?
+        .limit(0, Some(limit))?
+        .collect()
+        .await?)
+}
+
 async fn whole(
     session: TransformSession,
     q: &QueryFile,
     limit: usize,
     reason: String,
 ) -> Result<Preview> {
-    let batches = session
-        .plan(q)
-        .await?
-        .limit(0, Some(limit))?
-        .collect()
-        .await?;
+    let batches = first_rows(&session, q, limit).await?;
     Ok(Preview {
         batches,
         scope: PreviewScope::Whole { reason },
