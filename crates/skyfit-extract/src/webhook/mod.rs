@@ -71,6 +71,12 @@ pub enum WebhookError {
         #[source]
         source: object_store::Error,
     },
+    #[error("webhook callback {path} could not be encoded: {source}")]
+    Encode {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("webhook callback {path} is not a stored callback: {reason}")]
     Unreadable { path: String, reason: String },
     #[error("webhook receiver on {addr}: {source}")]
@@ -150,6 +156,18 @@ fn store_err(op: &'static str, path: &Path) -> impl FnOnce(object_store::Error) 
     move |source| WebhookError::Store { op, path, source }
 }
 
+/// The JSON body of the object at `path`. A value that does not encode is an error, so the
+/// callback is refused (503, EVO sends it again) or left pending; an empty object in its place
+/// would be acknowledged and lost.
+fn encode<T: Serialize>(value: &T, path: &Path) -> Result<Bytes, WebhookError> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|source| WebhookError::Encode {
+            path: path.to_string(),
+            source,
+        })
+}
+
 /// Writes one received callback under [`PENDING`]; returns its object name. `seq` keeps the
 /// names of callbacks received in the same nanosecond apart.
 pub async fn store_pending(
@@ -170,10 +188,10 @@ pub async fn store_pending(
         window: None,
         note: None,
     };
-    let body = serde_json::to_vec(&stored).unwrap_or_default();
     let path = Path::from(format!("{PENDING}/{name}"));
+    let body = encode(&stored, &path)?;
     lake.object_store()
-        .put(&path, PutPayload::from_bytes(Bytes::from(body)))
+        .put(&path, PutPayload::from_bytes(body))
         .await
         .map_err(store_err("put", &path))?;
     Ok(name)
@@ -230,10 +248,10 @@ pub async fn mark_processed(
     stored.run_id = Some(run_id.clone());
     stored.window = Some(window.to_string());
     stored.note = note.map(str::to_string);
-    let body = serde_json::to_vec(&stored).unwrap_or_default();
     let done = Path::from(format!("{PROCESSED}/{run_id}/{}", pending.name));
+    let body = encode(&stored, &done)?;
     store
-        .put(&done, PutPayload::from_bytes(Bytes::from(body)))
+        .put(&done, PutPayload::from_bytes(body))
         .await
         .map_err(store_err("put", &done))?;
     let from = Path::from(format!("{PENDING}/{}", pending.name));
@@ -264,5 +282,29 @@ mod tests {
                 .is_err()
         );
         assert!(Callback::parse(b"not json").is_err());
+    }
+
+    #[test]
+    fn a_body_that_does_not_encode_is_an_error_never_an_empty_object() {
+        let path = Path::from("webhooks/evo/pending/x.json");
+        // serde_json refuses map keys that are not strings: a value whose encoding fails.
+        let bad: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        match encode(&bad, &path) {
+            Err(WebhookError::Encode { path: p, .. }) => assert_eq!(p, path.to_string()),
+            other => panic!("an unencodable value gave {other:?}"),
+        }
+        let stored = StoredCallback {
+            callback: Callback::parse(
+                br#"{"IdW12":5,"IdBranch":2,"IdRecord":7,"EventType":"Freeze"}"#,
+            )
+            .expect("valid"),
+            received_at: Utc::now(),
+            run_id: None,
+            window: None,
+            note: None,
+        };
+        let body = encode(&stored, &path).expect("a callback encodes");
+        let back: StoredCallback = serde_json::from_slice(&body).expect("decodes");
+        assert_eq!(back, stored);
     }
 }

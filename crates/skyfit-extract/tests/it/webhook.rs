@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
+use object_store::memory::InMemory;
 use object_store::path::Path;
 use serde_json::Value;
 use skyfit_api_sim::evo::{members, sales};
@@ -17,6 +18,7 @@ use skyfit_core::{RunId, Secret, Source};
 use skyfit_extract::ExtractRequest;
 use skyfit_extract::webhook::{self, ServeOptions, WebhookStats};
 use skyfit_lake::{EntityKey, LakeStore, RunRef, WindowStatus};
+use skyfit_test_utils::faults::{Fault, FaultyStore, Op};
 
 use crate::common::{Env, day};
 
@@ -171,6 +173,33 @@ async fn the_receiver_stores_authenticated_callbacks_and_counts_refusals() {
                 .contains(SECRET)),
         "the secret is never stored"
     );
+}
+
+#[tokio::test]
+async fn a_callback_the_lake_cannot_store_is_answered_503_and_stored_once_resent() {
+    let store = FaultyStore::new(Arc::new(InMemory::new()));
+    let lake = LakeStore::from_object_store(store.clone(), "lake", "faulty://lake");
+    let r = Receiver::start(&lake).await;
+    store.inject(Fault::on(Op::Put).matching(webhook::PENDING).times(1));
+    let body = r#"{"IdW12":1,"IdBranch":1,"IdRecord":41,"EventType":"AlterMember"}"#;
+    assert_eq!(
+        r.post(Some(SECRET), body).await,
+        503,
+        "a failed write is not acknowledged"
+    );
+    assert_eq!(store.injected().len(), 1);
+    let s = r.stats.snapshot();
+    assert_eq!((s.accepted, s.store_failures), (0, 1), "{s:?}");
+    assert!(
+        names(&lake, webhook::PENDING).await.is_empty(),
+        "nothing stored"
+    );
+    // EVO sends it again: stored whole, once.
+    assert_eq!(r.post(Some(SECRET), body).await, 200);
+    let (pending, bad) = webhook::list_pending(&lake).await.expect("pending");
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].stored.callback.id_record, 41);
 }
 
 /// Records of an entity's run, as parsed JSON.
