@@ -23,22 +23,85 @@ pub const WINDOW_PREFIX: &str = "webhook:";
 /// Member ids per `idsMembers` request: one page of `/api/v2/members` (`take` maximum 50).
 const MEMBERS_PER_BATCH: usize = 50;
 
-/// The "filter" of sales: the id goes in the path, one sale object per request.
-const BY_SALE_PATH: &str = "idSale";
-
 /// Why a sale callback is settled without a record.
 const SALE_NOT_FOUND: &str =
     "sale not found by id (HTTP 404): it no longer exists; the removal feed flags removed sales";
 
-/// Where the records of an event type are re-fetched: `(entity, id filter)`, or why not.
-pub fn target(event_type: &str) -> Result<(&'static str, &'static str), &'static str> {
+/// How the records of an entity are asked for by id. Each mode names its parameter once, so
+/// an entity cannot fall into another mode by a misspelt name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refetch {
+    /// `GET /api/v2/members?idsMembers=a,b,…`: up to `per_window` ids in one CSV parameter.
+    MembersById { per_window: usize },
+    /// One id per request in the named query parameter (`idReceivable`, `idProspect`).
+    ByQueryParam(&'static str),
+    /// `GET /api/v2/sales/{idSale}`: EVO filters sales by id only through the path; one sale
+    /// per request, and a complete window without a record means HTTP 404.
+    SaleByPath,
+}
+
+impl Refetch {
+    /// The name in window ids (`webhook:{label}:…`), as manifests and `--resume` know them.
+    pub fn label(self) -> &'static str {
+        match self {
+            Refetch::MembersById { .. } => "idsMembers",
+            Refetch::ByQueryParam(param) => param,
+            Refetch::SaleByPath => "idSale",
+        }
+    }
+
+    /// Record ids per window.
+    pub fn per_window(self) -> usize {
+        match self {
+            Refetch::MembersById { per_window } => per_window.max(1),
+            Refetch::ByQueryParam(_) | Refetch::SaleByPath => 1,
+        }
+    }
+
+    /// The window that re-fetches `ids` (sorted, at most [`Refetch::per_window`]) of the
+    /// entity at `entity_path`; `None` for no ids.
+    fn window(self, entity_path: &str, ids: &[u64]) -> Option<WindowSpec> {
+        let (&first, &last) = (ids.first()?, ids.last()?);
+        let csv = ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+        let label = self.label();
+        let id = if self.per_window() == 1 {
+            format!("{WINDOW_PREFIX}{label}:{first}")
+        } else {
+            format!("{WINDOW_PREFIX}{label}:{:016x}", fnv64(&csv))
+        };
+        let (query, by_id) = match self {
+            Refetch::MembersById { .. } | Refetch::ByQueryParam(_) => {
+                (vec![(label.to_string(), csv)], None)
+            }
+            Refetch::SaleByPath => (Vec::new(), Some(format!("{entity_path}/{first}"))),
+        };
+        Some(WindowSpec {
+            id,
+            range: Some((first.to_string(), last.to_string())),
+            query,
+            span: None,
+            first_token: None,
+            split_params: None,
+            by_id,
+        })
+    }
+}
+
+/// Where the records of an event type are re-fetched: `(entity, mode)`, or why not.
+pub fn target(event_type: &str) -> Result<(&'static str, Refetch), &'static str> {
     match event_type {
         "AlterMember" | "CreateMember" | "CreateMembership" | "AlterMembership" | "Freeze"
-        | "TransferMember" => Ok(("members", "idsMembers")),
-        "AlterReceivables" | "ClearedDebt" => Ok(("receivables", "idReceivable")),
-        "TransferProspect" => Ok(("prospects", "idProspect")),
-        // EVO filters sales by id only through the path `GET /api/v2/sales/{idSale}`.
-        "NewSale" | "RecurrentSale" | "SalesItensUpdated" => Ok(("sales", BY_SALE_PATH)),
+        | "TransferMember" => Ok((
+            "members",
+            Refetch::MembersById {
+                per_window: MEMBERS_PER_BATCH,
+            },
+        )),
+        "AlterReceivables" | "ClearedDebt" => {
+            Ok(("receivables", Refetch::ByQueryParam("idReceivable")))
+        }
+        "TransferProspect" => Ok(("prospects", Refetch::ByQueryParam("idProspect"))),
+        "NewSale" | "RecurrentSale" | "SalesItensUpdated" => Ok(("sales", Refetch::SaleByPath)),
         _ => Err("no entity of this extractor holds the records of this event type"),
     }
 }
@@ -107,8 +170,8 @@ struct Attached {
 /// The pending callbacks of one EVO extraction, from planning to settling.
 #[derive(Debug, Default)]
 pub struct WebhookWindows {
-    /// Callbacks with a target: entity → (id filter, record id → callbacks).
-    by_entity: BTreeMap<&'static str, (&'static str, BTreeMap<u64, Vec<Pending>>)>,
+    /// Callbacks with a target: entity → (mode, record id → callbacks).
+    by_entity: BTreeMap<&'static str, (Refetch, BTreeMap<u64, Vec<Pending>>)>,
     /// Windows added to the plans, by entity.
     attached: BTreeMap<String, Vec<Attached>>,
     report: WebhookReport,
@@ -142,10 +205,10 @@ impl WebhookWindows {
         for p in pending {
             let event = p.stored.callback.event_type.clone();
             match target(&event) {
-                Ok((entity, param)) => w
+                Ok((entity, mode)) => w
                     .by_entity
                     .entry(entity)
-                    .or_insert_with(|| (param, BTreeMap::new()))
+                    .or_insert_with(|| (mode, BTreeMap::new()))
                     .1
                     .entry(p.stored.callback.id_record)
                     .or_default()
@@ -163,48 +226,22 @@ impl WebhookWindows {
                 continue;
             }
             let entity = plan.key.entity().to_string();
-            let Some((param, ids)) = self.by_entity.remove(entity.as_str()) else {
+            let Some((mode, ids)) = self.by_entity.remove(entity.as_str()) else {
                 continue;
             };
             let ids: Vec<(u64, Vec<Pending>)> = ids.into_iter().collect();
-            let by_id = param == BY_SALE_PATH;
-            let batch = if param == "idsMembers" {
-                MEMBERS_PER_BATCH
-            } else {
-                1
-            };
             let mut attached = Vec::new();
-            for chunk in ids.chunks(batch) {
-                let csv = chunk
-                    .iter()
-                    .map(|(id, _)| id.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",");
-                let (first, last) = (chunk[0].0, chunk[chunk.len() - 1].0);
-                let id = if batch == 1 {
-                    format!("{WINDOW_PREFIX}{param}:{first}")
-                } else {
-                    format!("{WINDOW_PREFIX}{param}:{:016x}", fnv64(&csv))
+            for chunk in ids.chunks(mode.per_window()) {
+                let chunk_ids: Vec<u64> = chunk.iter().map(|(id, _)| *id).collect();
+                let Some(window) = mode.window(&plan.spec.path, &chunk_ids) else {
+                    continue;
                 };
-                let (query, path) = if by_id {
-                    (Vec::new(), Some(format!("{}/{first}", plan.spec.path)))
-                } else {
-                    (vec![(param.to_string(), csv)], None)
-                };
-                plan.windows.push(WindowSpec {
-                    id: id.clone(),
-                    range: Some((first.to_string(), last.to_string())),
-                    query,
-                    span: None,
-                    first_token: None,
-                    split_params: None,
-                    by_id: path,
-                });
                 attached.push(Attached {
-                    window: id,
+                    window: window.id.clone(),
                     callbacks: chunk.iter().flat_map(|(_, c)| c.iter().cloned()).collect(),
-                    by_id,
+                    by_id: mode == Refetch::SaleByPath,
                 });
+                plan.windows.push(window);
             }
             tracing::info!(
                 entity = %entity, ids = ids.len(), windows = attached.len(),
@@ -295,5 +332,92 @@ impl WebhookWindows {
             });
         }
         self.report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::webhook::EVENT_TYPES;
+
+    const MEMBERS: Option<(&str, Refetch)> = Some((
+        "members",
+        Refetch::MembersById {
+            per_window: MEMBERS_PER_BATCH,
+        },
+    ));
+    const RECEIVABLES: Option<(&str, Refetch)> =
+        Some(("receivables", Refetch::ByQueryParam("idReceivable")));
+    const SALES: Option<(&str, Refetch)> = Some(("sales", Refetch::SaleByPath));
+
+    /// Every documented event type and where its records are re-fetched (docs/operations.md,
+    /// "EVO webhooks"); `None`: no extracted entity holds them, the callback stays pending.
+    const INTENDED: &[(&str, Option<(&str, Refetch)>)] = &[
+        ("NewSale", SALES),
+        ("CreateMember", MEMBERS),
+        ("AlterMember", MEMBERS),
+        ("EndedSessionActivity", None),
+        ("ClearedDebt", RECEIVABLES),
+        ("AlterReceivables", RECEIVABLES),
+        ("Freeze", MEMBERS),
+        ("RecurrentSale", SALES),
+        ("entries", None),
+        ("ActivityEnroll", None),
+        ("SalesItensUpdated", SALES),
+        ("CreateMembership", MEMBERS),
+        ("AlterMembership", MEMBERS),
+        ("CreateService", None),
+        ("AlterService", None),
+        ("CreateProduct", None),
+        ("AlterProduct", None),
+        ("TransferMember", MEMBERS),
+        (
+            "TransferProspect",
+            Some(("prospects", Refetch::ByQueryParam("idProspect"))),
+        ),
+        ("NewInvoice", None),
+        ("CancelInvoice", None),
+    ];
+
+    #[test]
+    fn every_documented_event_type_maps_to_its_intended_entity_and_mode() {
+        let listed: BTreeSet<&str> = INTENDED.iter().map(|(e, _)| *e).collect();
+        let documented: BTreeSet<&str> = EVENT_TYPES.iter().copied().collect();
+        assert_eq!(listed, documented, "the table covers every documented type");
+        for (event, want) in INTENDED {
+            assert_eq!(target(event).ok(), *want, "{event}");
+        }
+    }
+
+    #[test]
+    fn each_mode_asks_for_its_ids_the_way_evo_filters_them() {
+        let members = MEMBERS.map(|(_, m)| m).expect("members");
+        assert_eq!(members.per_window(), 50);
+        let w = members
+            .window("/api/v2/members", &[3, 8, 21])
+            .expect("a window");
+        assert_eq!(w.query, [("idsMembers".to_string(), "3,8,21".to_string())]);
+        assert_eq!((w.by_id, w.range), (None, Some(("3".into(), "21".into()))));
+        assert!(w.id.starts_with("webhook:idsMembers:"), "{}", w.id);
+
+        let receivables = Refetch::ByQueryParam("idReceivable");
+        assert_eq!(receivables.per_window(), 1);
+        let w = receivables
+            .window("/api/v2/receivables", &[9])
+            .expect("a window");
+        assert_eq!(w.id, "webhook:idReceivable:9");
+        assert_eq!(w.query, [("idReceivable".to_string(), "9".to_string())]);
+        assert_eq!(w.by_id, None);
+
+        let sales = Refetch::SaleByPath;
+        assert_eq!(sales.per_window(), 1);
+        let w = sales.window("/api/v2/sales", &[7]).expect("a window");
+        assert_eq!(w.id, "webhook:idSale:7");
+        assert!(w.query.is_empty(), "{:?}", w.query);
+        assert_eq!(w.by_id.as_deref(), Some("/api/v2/sales/7"));
+
+        assert!(sales.window("/api/v2/sales", &[]).is_none());
     }
 }
