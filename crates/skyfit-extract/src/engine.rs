@@ -353,7 +353,7 @@ impl Worker<'_> {
             let req = self.spec.paging.request(self.spec, w, token);
             return self
                 .client
-                .get_page(&req, self.spec.envelope, &at, self.counters)
+                .get_page(&req, self.spec.envelope, &at, self.counters, self.progress)
                 .await;
         };
         let mut req = PageRequest::new(path.clone());
@@ -362,7 +362,7 @@ impl Worker<'_> {
         req.query.extend(w.query.iter().cloned());
         match self
             .client
-            .get_page(&req, Envelope::Object, &at, self.counters)
+            .get_page(&req, Envelope::Object, &at, self.counters, self.progress)
             .await
         {
             Err(Error::Http { status: 404, .. }) => {
@@ -414,7 +414,13 @@ impl Worker<'_> {
             .with_page(format!("probe skip={}", rule.max_records));
         let page = self
             .client
-            .get_page(&probe, self.spec.envelope, &at, self.counters)
+            .get_page(
+                &probe,
+                self.spec.envelope,
+                &at,
+                self.counters,
+                self.progress,
+            )
             .await?;
         if page.is_empty() {
             return Ok(None);
@@ -612,6 +618,7 @@ impl Worker<'_> {
             rejects: pushed.rejected + (page.bad.len() + not_utf8.len()) as u64,
             windows_done: self.windows_done.load(Ordering::Relaxed),
             windows_total: self.windows_total.load(Ordering::Relaxed),
+            budget: self.client.budget().in_use(),
         });
         Ok(())
     }

@@ -8,7 +8,9 @@
 //!   account for `Retry-After` (never less than a growing floor, because EVO sends
 //!   `Retry-After: 0`); 5xx, 408, connection errors, resets and bodies that are not valid JSON
 //!   (truncation) are retried with exponential back-off and jitter; other 4xx fail at once.
-//!   Every retry is logged at WARN with its location, attempt and wait.
+//!   Every retry is logged at WARN with its location, attempt and wait; every pause of the
+//!   account (a 429, or pacing headers saying the window is spent) is also told to the
+//!   [`ProgressSink`] as it begins.
 //! - Redirects are never followed: a 3xx is [`Error::InvalidResponse`] naming the target's
 //!   origin, so a body from another host is never taken for a page and credentials never go
 //!   there.
@@ -29,6 +31,7 @@ use skyfit_core::Secret;
 use crate::error::{Error, Location, Result};
 use crate::page::{self, Envelope, Page};
 use crate::rate::{RateBudget, jitter_unit};
+use crate::summary::{ProgressSink, ThrottleEvent, ThrottleReason};
 
 /// How a client authenticates.
 #[derive(Clone)]
@@ -258,13 +261,15 @@ impl ApiClient {
         }
     }
 
-    /// Fetches one page and splits it into records, retrying as the module docs say.
+    /// Fetches one page and splits it into records, retrying as the module docs say; pauses of
+    /// the account are told to `progress`.
     pub async fn get_page(
         &self,
         req: &PageRequest,
         envelope: Envelope,
         at: &Location,
         counters: &Counters,
+        progress: &dyn ProgressSink,
     ) -> Result<Page> {
         let url = self
             .url(&req.path)
@@ -316,7 +321,15 @@ impl ApiClient {
             };
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
-            self.observe(&headers, req.extra_budget.as_deref());
+            if let Some(wait) = self.observe(&headers, req.extra_budget.as_deref())
+                && status != 429
+            {
+                progress.throttled(&ThrottleEvent {
+                    at,
+                    wait,
+                    reason: ThrottleReason::Spent,
+                });
+            }
             if status == 401 || status == 403 {
                 self.auth_failed.store(status, Ordering::Relaxed);
                 return Err(Error::Auth {
@@ -348,6 +361,11 @@ impl ApiClient {
                 if let Some(extra) = &req.extra_budget {
                     extra.pause_for(wait);
                 }
+                progress.throttled(&ThrottleEvent {
+                    at,
+                    wait,
+                    reason: ThrottleReason::TooManyRequests,
+                });
                 last_error = "HTTP 429 Too Many Requests".to_string();
                 continue;
             }
@@ -457,8 +475,14 @@ impl ApiClient {
         header_u64(headers, "x-daily-ratelimit-token-remaining") == Some(0)
     }
 
-    /// Reads pacing headers and pauses the account before the server has to say 429.
-    fn observe(&self, headers: &HeaderMap, extra: Option<&RateBudget>) {
+    /// Reads pacing headers and pauses the account before the server has to say 429; returns
+    /// the longest pause it set.
+    fn observe(&self, headers: &HeaderMap, extra: Option<&RateBudget>) -> Option<Duration> {
+        let mut paused: Option<Duration> = None;
+        let mut pause = |budget: &RateBudget, d: Duration| {
+            budget.pause_for(d);
+            paused = paused.max(Some(d));
+        };
         match self.pacing {
             Pacing::None => {}
             Pacing::Pipedrive => {
@@ -467,7 +491,7 @@ impl ApiClient {
                     header_u64(headers, "x-ratelimit-reset"),
                 ) && rem <= 1
                 {
-                    self.budget.pause_for(Duration::from_secs(reset.max(1)));
+                    pause(&self.budget, Duration::from_secs(reset.max(1)));
                 }
                 if let Some(rem) = header_u64(headers, "x-daily-ratelimit-token-remaining") {
                     self.daily.remaining.store(rem, Ordering::Relaxed);
@@ -483,7 +507,7 @@ impl ApiClient {
                     header_u64(headers, "ratelimit-reset"),
                 ) && rem == 0
                 {
-                    self.budget.pause_for(Duration::from_secs(reset.max(1)));
+                    pause(&self.budget, Duration::from_secs(reset.max(1)));
                 }
                 for name in [
                     "zendesk-ratelimit-incremental-exports",
@@ -501,12 +525,13 @@ impl ApiClient {
                         if let (Some(0), Some(resets), Some(b)) =
                             (field("remaining"), field("resets"), extra)
                         {
-                            b.pause_for(Duration::from_secs(resets.max(1)));
+                            pause(b, Duration::from_secs(resets.max(1)));
                         }
                     }
                 }
             }
         }
+        paused
     }
 }
 

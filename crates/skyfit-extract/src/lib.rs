@@ -47,8 +47,10 @@ use skyfit_lake::{EntityKey, LakeStore, RunRef, Watermark};
 pub use error::{Error, Location, Result};
 pub use http::RetryPolicy;
 pub use options::{EvoOptions, ExtractOptions, PipedriveOptions, ZendeskOptions};
+pub use rate::BudgetUse;
 pub use summary::{
     CountingProgress, EntitySummary, NoProgress, PageEvent, ProgressSink, RunSummary,
+    ThrottleEvent, ThrottleReason,
 };
 
 use crate::engine::{EntityRun, run_entity};

@@ -10,6 +10,8 @@
 //!   the worker that saw it.
 //! - The steady rate is a little under the configured limit ([`SAFETY`]) so a server counting
 //!   fixed windows never sees more than its limit, and the burst is small for the same reason.
+//! - It counts the slots it handed out over the last minute ([`RateBudget::in_use`]), so a
+//!   person watching a run sees how much of the account's limit the run takes.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -39,6 +41,54 @@ impl FreeWindow {
     }
 }
 
+/// How much of an account's limit is in use: requests of the last minute, against the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetUse {
+    /// Request slots taken in the last 60 seconds.
+    pub used: u64,
+    /// The configured requests per minute; `None` for an unlimited budget.
+    pub limit: Option<u32>,
+}
+
+/// Slots taken per second over the last minute: one counter per second of the minute, each
+/// tagged with the second it counts, so a stale counter reads as zero.
+#[derive(Debug)]
+struct Minute {
+    start: Instant,
+    counts: [(u64, u64); 60],
+}
+
+impl Minute {
+    fn new() -> Self {
+        Minute {
+            start: Instant::now(),
+            counts: [(u64::MAX, 0); 60],
+        }
+    }
+
+    fn second(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.start).as_secs()
+    }
+
+    fn add(&mut self, at: Instant) {
+        let second = self.second(at);
+        let slot = &mut self.counts[(second % 60) as usize];
+        if slot.0 != second {
+            *slot = (second, 0);
+        }
+        slot.1 += 1;
+    }
+
+    fn sum(&self, at: Instant) -> u64 {
+        let now = self.second(at);
+        self.counts
+            .iter()
+            .filter(|(second, _)| *second != u64::MAX && now.saturating_sub(*second) < 60)
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
 #[derive(Debug)]
 struct Bucket {
     /// Tokens added per second; `None` = unlimited.
@@ -47,6 +97,9 @@ struct Bucket {
     tokens: f64,
     last: Instant,
     paused_until: Option<Instant>,
+    /// The configured limit, for [`RateBudget::in_use`].
+    per_minute: Option<u32>,
+    minute: Minute,
 }
 
 /// A token bucket shared by all workers of one API account.
@@ -71,6 +124,8 @@ impl RateBudget {
                 tokens: 1.0,
                 last: Instant::now(),
                 paused_until: None,
+                per_minute: Some(requests_per_minute.max(1)),
+                minute: Minute::new(),
             }),
             free_window: None,
         }
@@ -86,6 +141,8 @@ impl RateBudget {
                 tokens: 1.0,
                 last: Instant::now(),
                 paused_until: None,
+                per_minute: None,
+                minute: Minute::new(),
             }),
             free_window: None,
         }
@@ -108,10 +165,20 @@ impl RateBudget {
         }
     }
 
+    /// Request slots taken in the last minute, and the limit they count against.
+    pub fn in_use(&self) -> BudgetUse {
+        let b = self.lock();
+        BudgetUse {
+            used: b.minute.sum(Instant::now()),
+            limit: b.per_minute,
+        }
+    }
+
     /// How long the caller must wait for its slot; the slot is taken.
     fn reserve(&self) -> Duration {
         let now = Instant::now();
         let mut b = self.lock();
+        b.minute.add(now);
         let pause = b
             .paused_until
             .filter(|t| *t > now)
@@ -195,6 +262,42 @@ mod tests {
         let start = Instant::now();
         b.acquire().await;
         assert!(start.elapsed() >= Duration::from_millis(300));
+    }
+
+    #[test]
+    fn the_minute_counts_the_slots_of_the_last_60_seconds() {
+        let mut m = Minute::new();
+        let t0 = m.start;
+        let at = |secs: u64| t0 + Duration::from_secs(secs);
+        assert_eq!(m.sum(at(0)), 0);
+        for _ in 0..5 {
+            m.add(at(0));
+        }
+        m.add(at(30));
+        assert_eq!(m.sum(at(30)), 6);
+        // The first five slots are more than a minute old, the last one is not.
+        assert_eq!(m.sum(at(61)), 1);
+        // A slot reused a minute later counts afresh.
+        m.add(at(60));
+        assert_eq!(m.sum(at(60)), 2);
+        assert_eq!(m.sum(at(200)), 0);
+    }
+
+    #[tokio::test]
+    async fn in_use_counts_the_slots_taken() {
+        let b = RateBudget::per_minute("t", 6000);
+        assert_eq!(
+            b.in_use(),
+            BudgetUse {
+                used: 0,
+                limit: Some(6000)
+            }
+        );
+        for _ in 0..5 {
+            b.acquire().await;
+        }
+        assert_eq!(b.in_use().used, 5);
+        assert_eq!(RateBudget::unlimited("u").in_use().limit, None);
     }
 
     #[test]

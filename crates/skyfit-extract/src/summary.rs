@@ -1,15 +1,18 @@
 //! What a run reports: progress events while it runs, a serialisable summary at the end.
 //!
 //! The summary is the machine-readable record for the run ledger (`meta.pipeline_runs`); the
-//! progress sink lets the CLI draw bars (records, pages, rate, ETA) without this crate knowing
-//! about terminals.
+//! progress sink lets the CLI draw bars (records, pages, rate, ETA, the rate budget in use and
+//! waits on the API's limit) without this crate knowing about terminals.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use skyfit_core::{RunId, Source};
 
+use crate::error::Location;
 use crate::http::Counters;
+use crate::rate::BudgetUse;
 
 /// Counts of one entity in one run.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -161,12 +164,44 @@ pub struct PageEvent<'a> {
     /// Windows of the entity finished so far and in total (for an ETA).
     pub windows_done: u64,
     pub windows_total: u64,
+    /// How much of the account's rate limit is in use (every entity of the account together).
+    pub budget: BudgetUse,
+}
+
+/// Why requests of an account wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThrottleReason {
+    /// The API answered HTTP 429.
+    TooManyRequests,
+    /// The API's rate-limit headers said its window is spent, before it had to say 429.
+    Spent,
+}
+
+impl ThrottleReason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ThrottleReason::TooManyRequests => "429",
+            ThrottleReason::Spent => "rate limit",
+        }
+    }
+}
+
+/// The account's requests are paused: every worker of the account waits `wait` before its next
+/// request. Reported for the entity whose request saw it.
+#[derive(Debug, Clone)]
+pub struct ThrottleEvent<'a> {
+    /// The request that saw it (source, scope, entity, window and page).
+    pub at: &'a Location,
+    pub wait: Duration,
+    pub reason: ThrottleReason,
 }
 
 /// Receives progress; every method has a no-op default. Called from worker tasks.
 pub trait ProgressSink: Send + Sync {
     fn entity_started(&self, _source: Source, _scope: Option<&str>, _entity: &str, _windows: u64) {}
     fn page(&self, _event: &PageEvent<'_>) {}
+    /// A wait on the API's rate limit begins (live, before the page it delays lands).
+    fn throttled(&self, _event: &ThrottleEvent<'_>) {}
     fn entity_finished(&self, _summary: &EntitySummary) {}
 }
 

@@ -6,6 +6,7 @@ mod common;
 mod evo;
 mod lake_faults;
 mod pipedrive;
+mod progress;
 mod rate;
 mod takeover;
 mod webhook;
