@@ -5,7 +5,7 @@ use arrow::record_batch::RecordBatch;
 use futures::Stream;
 use tokio_postgres::Client;
 
-use super::{Destination, LoadStrategy, Staged, Written};
+use super::{Destination, LoadStrategy, Staged, WriteStep, Written, then_at_end};
 use crate::merge::{MergeSpec, merge};
 use crate::partition::split_default;
 use crate::sql::Versioning;
@@ -61,6 +61,8 @@ impl LoadStrategy for Merge {
             .map_err(Error::pg(to.table, "begin"))?;
         let spec = MergeSpec::new(to.table.clone(), self.key.clone())
             .with_versioning(self.versioning.clone());
+        to.step(WriteStep::Copy);
+        let rows = then_at_end(rows, || to.step(WriteStep::Merge));
         let m = merge(&tx, &spec, to.encoder, rows).await?;
         if self.partitioned {
             split_default(&tx, to.table).await?;

@@ -15,9 +15,14 @@
 //!
 //! A new strategy is one file here implementing [`LoadStrategy`], plus an arm in
 //! [`Writer`].
+//!
+//! Each strategy tells [`Destination::on_step`] which [`WriteStep`] it begins (COPY, merge,
+//! indexes, swap…), so whoever drives the load can show it; this crate knows nothing of how.
+
+use std::task::Poll;
 
 use arrow::record_batch::RecordBatch;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use tokio_postgres::{Client, Transaction};
 
 use crate::sql::TableName;
@@ -36,11 +41,87 @@ pub use swap::Swap;
 /// How long a swap waits for readers to release the target.
 pub const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// What a strategy writes: the target table and the encoder of its columns.
-#[derive(Debug, Clone, Copy)]
+/// A step of a strategy's write, told as it begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteStep {
+    /// The rows stream into PostgreSQL by COPY (into a temp stage, or a shadow table).
+    Copy,
+    /// The staged rows are upserted into the target by key (the rows have all been sent).
+    Merge,
+    /// The stored children of the parents in the load are replaced by the staged rows.
+    Replace,
+    /// The shadow's indexes and constraints are built.
+    Indexes,
+    /// The shadow is swapped in (this waits for readers to release the table).
+    Swap,
+}
+
+impl WriteStep {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            WriteStep::Copy => "copy",
+            WriteStep::Merge => "merge",
+            WriteStep::Replace => "replace",
+            WriteStep::Indexes => "indexes",
+            WriteStep::Swap => "swap",
+        }
+    }
+}
+
+/// Told each [`WriteStep`] as the write begins it.
+pub type OnStep<'a> = &'a (dyn Fn(WriteStep) + Send + Sync);
+
+static IGNORE_STEPS: fn(WriteStep) = |_| {};
+
+/// What a strategy writes: the target table and the encoder of its columns, and whom to tell
+/// its steps.
+#[derive(Clone, Copy)]
 pub struct Destination<'a> {
     pub table: &'a TableName,
     pub encoder: &'a CopyEncoder,
+    pub on_step: OnStep<'a>,
+}
+
+impl<'a> Destination<'a> {
+    /// `table`, written with `encoder`; its steps told to nobody.
+    pub fn new(table: &'a TableName, encoder: &'a CopyEncoder) -> Self {
+        Destination {
+            table,
+            encoder,
+            on_step: &IGNORE_STEPS,
+        }
+    }
+
+    /// Tells `on_step` each step as it begins.
+    pub fn with_on_step(mut self, on_step: OnStep<'a>) -> Self {
+        self.on_step = on_step;
+        self
+    }
+
+    fn step(&self, step: WriteStep) {
+        (self.on_step)(step)
+    }
+}
+
+impl std::fmt::Debug for Destination<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Destination")
+            .field("table", &self.table)
+            .field("encoder", &self.encoder)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `rows`, then `f` called once when they are all taken: a COPY reading them has sent its last
+/// row and what follows it begins.
+fn then_at_end<S: Stream>(rows: S, f: impl FnOnce()) -> impl Stream<Item = S::Item> {
+    let mut f = Some(f);
+    rows.chain(futures::stream::poll_fn(move |_| {
+        if let Some(f) = f.take() {
+            f();
+        }
+        Poll::Ready(None)
+    }))
 }
 
 /// What a write did to the target table.

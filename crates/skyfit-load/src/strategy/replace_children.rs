@@ -16,7 +16,7 @@ use arrow::record_batch::RecordBatch;
 use futures::Stream;
 use tokio_postgres::Client;
 
-use super::{Destination, LoadStrategy, Staged, Written};
+use super::{Destination, LoadStrategy, Staged, WriteStep, Written};
 use crate::partition::split_default;
 use crate::sql::{TableName, Versioning, quote_ident, suffixed, upsert_sql};
 use crate::{BoxError, CopyEncoder, Error, Result, copy_in};
@@ -205,6 +205,7 @@ impl LoadStrategy for ReplaceChildren {
         ))
         .await
         .map_err(Error::pg(table, "create child stage"))?;
+        to.step(WriteStep::Copy);
         let copied = copy_in(
             tx.client(),
             &TableName::unqualified(&stage),
@@ -212,6 +213,7 @@ impl LoadStrategy for ReplaceChildren {
             rows,
         )
         .await?;
+        to.step(WriteStep::Replace);
         match &self.parents {
             Some(keys) => {
                 let batches = keys.batches.iter().cloned().map(Ok::<_, BoxError>);

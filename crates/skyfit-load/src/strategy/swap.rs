@@ -6,7 +6,7 @@ use arrow::record_batch::RecordBatch;
 use futures::Stream;
 use tokio_postgres::{Client, Transaction};
 
-use super::{Destination, LOCK_TIMEOUT, LoadStrategy, Staged, Written};
+use super::{Destination, LOCK_TIMEOUT, LoadStrategy, Staged, WriteStep, Written};
 use crate::sql::TableName;
 use crate::swap::Shadow;
 use crate::{BoxError, Error, Result, copy_in_parallel};
@@ -66,6 +66,7 @@ where
     S: Stream<Item = std::result::Result<RecordBatch, E>>,
     E: Into<BoxError>,
 {
+    to.step(WriteStep::Copy);
     let mut shadow = T::create(client, to.table.clone()).await?;
     // More connections: the server parses and indexes on as many backends at once.
     let clients: Vec<&Client> = std::iter::once(&*client).chain(&helpers).collect();
@@ -80,6 +81,7 @@ where
         }
     };
     drop(clients);
+    to.step(WriteStep::Indexes);
     if let Err(e) = shadow.prepare(client, &helpers).await {
         // A build still running on a helper holds its lock: the DROP waits for it.
         drop(helpers);
@@ -87,6 +89,7 @@ where
         return Err(e);
     }
     drop(helpers);
+    to.step(WriteStep::Swap);
     let tx = client
         .transaction()
         .await

@@ -6,9 +6,11 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
-use futures::stream;
+use futures::{StreamExt, stream};
 use skyfit_load::sql::TableName;
-use skyfit_load::strategy::{Destination, LoadStrategy, Merge, ReplaceChildren, Swap, Writer};
+use skyfit_load::strategy::{
+    Destination, LoadStrategy, Merge, ReplaceChildren, Swap, WriteStep, Writer,
+};
 use skyfit_load::{BoxError, CopyEncoder};
 
 use crate::db::{SCHEMA, db};
@@ -55,10 +57,7 @@ async fn replace_children_replaces_the_children_of_the_parents_present() {
     let table = TableName::new(SCHEMA, "items");
     let first = items(&[(1, "a"), (1, "b"), (2, "c")]);
     let encoder = CopyEncoder::try_from_schema(&first.schema()).unwrap();
-    let to = Destination {
-        table: &table,
-        encoder: &encoder,
-    };
+    let to = Destination::new(&table, &encoder);
     let strategy = Writer::ReplaceChildren(ReplaceChildren::new("sale_id"));
     let staged = strategy
         .write(db.client_mut(), Vec::new(), to, one(first))
@@ -93,10 +92,7 @@ async fn nothing_is_visible_until_the_caller_commits() {
     let table = TableName::new(SCHEMA, "sales");
     let batch = items(&[(1, "a"), (2, "b")]);
     let encoder = CopyEncoder::try_from_schema(&batch.schema()).unwrap();
-    let to = Destination {
-        table: &table,
-        encoder: &encoder,
-    };
+    let to = Destination::new(&table, &encoder);
     for strategy in [
         Writer::Merge(Merge::new(["sale_id"])),
         Writer::Swap(Swap::new(1)),
@@ -123,4 +119,52 @@ async fn nothing_is_visible_until_the_caller_commits() {
         .unwrap();
     assert_eq!(staged.commit().await.unwrap().inserted, 2);
     assert_eq!(all(db.client(), "sales").await.len(), 2);
+}
+
+/// Each strategy tells its steps as it begins them: an incremental merge its COPY, then the
+/// upsert once the last batch has been taken; a full refresh its COPY, indexes and swap.
+#[tokio::test]
+async fn each_strategy_tells_its_steps_as_they_begin() {
+    use std::sync::Mutex;
+    let mut db = db().await;
+    db.client()
+        .batch_execute(
+            "CREATE TABLE sales (sale_id bigint PRIMARY KEY, item text); \
+             CREATE TABLE items (sale_id bigint NOT NULL, item text NOT NULL)",
+        )
+        .await
+        .unwrap();
+    let batch = items(&[(1, "a"), (2, "b")]);
+    let encoder = CopyEncoder::try_from_schema(&batch.schema()).unwrap();
+    let log: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let on_step = |step: WriteStep| log.lock().unwrap().push(step.as_str().to_string());
+    let cases = [
+        ("sales", Writer::Merge(Merge::new(["sale_id"]))),
+        (
+            "items",
+            Writer::ReplaceChildren(ReplaceChildren::new("sale_id")),
+        ),
+        ("sales", Writer::Swap(Swap::new(1))),
+    ];
+    for (table, strategy) in &cases {
+        log.lock().unwrap().clear();
+        let table = TableName::new(SCHEMA, *table);
+        let to = Destination::new(&table, &encoder).with_on_step(&on_step);
+        // Three batches, each logged as the COPY takes it.
+        let rows = stream::iter((0..3).map(|k| Ok::<_, BoxError>(items(&[(k, "x")]))))
+            .inspect(|_| log.lock().unwrap().push("batch".into()));
+        let staged = strategy
+            .write(db.client_mut(), Vec::new(), to, rows)
+            .await
+            .unwrap();
+        staged.commit().await.unwrap();
+        let got = log.lock().unwrap().clone();
+        let want: &[&str] = match strategy {
+            Writer::Merge(_) => &["copy", "batch", "batch", "batch", "merge"],
+            Writer::ReplaceChildren(_) => &["copy", "batch", "batch", "batch", "replace"],
+            _ => &["copy", "batch", "batch", "batch", "indexes", "swap"],
+        };
+        assert_eq!(got, want, "{strategy:?}");
+    }
+    assert_eq!(all(db.client(), "sales").await.len(), 3);
 }
