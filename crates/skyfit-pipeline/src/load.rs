@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use futures::TryStreamExt;
 use skyfit_core::Classify;
 use skyfit_lake::LakeStore;
-use skyfit_load::strategy::{Destination, LoadStrategy};
+use skyfit_load::strategy::{Destination, LoadStrategy, WriteStep};
 use skyfit_transform::{QueryFile, SessionOptions, Strategy, TransformSession};
 use skyfit_warehouse::Database;
 use tokio_postgres::Client;
@@ -304,14 +304,14 @@ async fn load_target(
         },
     );
     let mut written = 0;
-    let rows = p.rows().inspect_ok(|b| {
-        written += b.num_rows() as u64;
-        env.progress.rows(t.name(), written);
-    });
-    let to = Destination {
-        table: &t.table,
-        encoder: &p.encoder,
-    };
+    let rows = p
+        .rows(|pass, passes| env.progress.pass(t.name(), pass, passes))
+        .inspect_ok(|b| {
+            written += b.num_rows() as u64;
+            env.progress.rows(t.name(), written);
+        });
+    let on_step = |step: WriteStep| env.progress.phase(t.name(), Phase::from(step));
+    let to = Destination::new(&t.table, &p.encoder).with_on_step(&on_step);
     let staged = match p.writer.write(client, helpers, to, rows).await {
         Ok(staged) => staged,
         Err(e) => return Err(p.write_error(t, e)),
@@ -358,9 +358,23 @@ pub async fn session_for(
     for q in queries {
         tables.extend(crate::target::bronze_tables(&analysis, q).await?);
     }
+    let (session, _) = session_over(lake, &tables, options, None).await?;
+    Ok(session)
+}
+
+/// A session over `tables` as [`session_for`] builds it, except `deferred`: its parts are
+/// scanned once and returned, neither checked nor registered, for a caller that checks and
+/// registers only the ones it reads (a preview: the parts below its bound).
+pub(crate) async fn session_over(
+    lake: &LakeStore,
+    tables: &[BronzeRef],
+    options: &SessionOptions,
+    deferred: Option<&BronzeRef>,
+) -> Result<(TransformSession, Vec<BronzePart>)> {
     let session = TransformSession::with_options(lake, options)?;
     let mut seen = HashSet::new();
-    for b in &tables {
+    let mut deferred_parts = Vec::new();
+    for b in tables {
         if !seen.insert(b.clone()) {
             continue;
         }
@@ -374,7 +388,11 @@ pub async fn session_for(
                  run `skyfit lake adopt --sources {}`.", b.source
             );
         }
-        register(&session, b, &parts).await?;
+        if deferred == Some(b) {
+            deferred_parts = parts;
+        } else {
+            register(&session, b, &parts).await?;
+        }
     }
-    Ok(session)
+    Ok((session, deferred_parts))
 }

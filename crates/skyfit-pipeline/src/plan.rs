@@ -369,10 +369,12 @@ fn writer(
 impl Planned {
     /// The rows: the passes one after the other (a pass's plan and its hash tables are
     /// dropped before the next starts), each batch cast to the target's types, its bad values
-    /// kept for the quarantine. More than the limit of bad values ends the stream.
-    pub fn rows(
+    /// kept for the quarantine. More than the limit of bad values ends the stream. `on_pass`
+    /// hears each pass (from 1, of how many) as its query starts.
+    pub fn rows<F: FnMut(usize, usize)>(
         &mut self,
-    ) -> impl Stream<Item = std::result::Result<RecordBatch, BoxError>> + use<> {
+        mut on_pass: F,
+    ) -> impl Stream<Item = std::result::Result<RecordBatch, BoxError>> + use<F> {
         let (bad, rows, cols, schema) = (
             self.bad.clone(),
             self.rows.clone(),
@@ -380,8 +382,13 @@ impl Planned {
             self.schema.clone(),
         );
         let limit = self.limit;
-        futures::stream::iter(std::mem::take(&mut self.passes))
-            .then(|df| df.execute_stream())
+        let passes = std::mem::take(&mut self.passes);
+        let n = passes.len();
+        futures::stream::iter(passes.into_iter().enumerate())
+            .then(move |(k, df)| {
+                on_pass(k + 1, n);
+                df.execute_stream()
+            })
             .try_flatten()
             .map(move |b| -> std::result::Result<_, BoxError> {
                 let b = b?;

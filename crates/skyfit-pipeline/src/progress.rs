@@ -1,6 +1,12 @@
 //! What a load tells whoever watches it while it runs: which target it is on, in which phase,
-//! and how many rows so far. The CLI draws bars from it; this crate knows nothing of
-//! terminals. Every method has a no-op default and is called from the load's own task.
+//! which pass of a load in passes, and how many rows so far. The CLI draws bars from it; this
+//! crate knows nothing of terminals. Every method has a no-op default and is called from the
+//! load's own task.
+//!
+//! The phases inside the write (COPY, merge, indexes, swap) come from `skyfit-load`'s
+//! strategies as [`WriteStep`]s, which [`Phase::from`] maps.
+
+use skyfit_load::strategy::WriteStep;
 
 use crate::summary::TargetSummary;
 
@@ -9,9 +15,19 @@ use crate::summary::TargetSummary;
 pub enum Phase {
     /// Listing the pending parts, checking them and planning the query.
     Plan,
-    /// Running the query and streaming its rows into PostgreSQL by COPY (a full refresh also
-    /// builds the shadow table's indexes and swaps it in here), in `passes` passes.
+    /// The write begins: the query runs in `passes` passes and its rows go to PostgreSQL
+    /// through the phases below.
     Write { passes: usize },
+    /// Streaming the rows into PostgreSQL by COPY (a temp stage, or a full refresh's shadow).
+    Copy,
+    /// Upserting the staged rows by key (an incremental load).
+    Merge,
+    /// Replacing the children of the parents in the load (a child target).
+    Replace,
+    /// Building the full refresh's indexes and constraints on its shadow.
+    Indexes,
+    /// Swapping the full refresh's shadow in (waits for readers of the table).
+    Swap,
     /// Recording the parts, the quarantine and the ledger row, then committing.
     Commit,
 }
@@ -21,7 +37,24 @@ impl Phase {
         match self {
             Phase::Plan => "planning",
             Phase::Write { .. } => "writing",
+            Phase::Copy => "copy",
+            Phase::Merge => "merge",
+            Phase::Replace => "replace",
+            Phase::Indexes => "indexes",
+            Phase::Swap => "swap",
             Phase::Commit => "committing",
+        }
+    }
+}
+
+impl From<WriteStep> for Phase {
+    fn from(step: WriteStep) -> Self {
+        match step {
+            WriteStep::Copy => Phase::Copy,
+            WriteStep::Merge => Phase::Merge,
+            WriteStep::Replace => Phase::Replace,
+            WriteStep::Indexes => Phase::Indexes,
+            WriteStep::Swap => Phase::Swap,
         }
     }
 }
@@ -32,6 +65,9 @@ pub trait LoadProgress: Send + Sync {
     fn load_started(&self, _targets: usize) {}
     fn target_started(&self, _target: &str) {}
     fn phase(&self, _target: &str, _phase: Phase) {}
+    /// The query's pass `pass` (from 1) of `passes` begins; told for every pass, a load in
+    /// one pass included.
+    fn pass(&self, _target: &str, _pass: usize, _passes: usize) {}
     /// Rows written so far by the target's current attempt.
     fn rows(&self, _target: &str, _rows: u64) {}
     /// Loaded, or found up to date (`summary.up_to_date`).

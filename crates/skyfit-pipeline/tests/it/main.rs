@@ -9,5 +9,6 @@ mod lake_faults;
 mod lake_shapes;
 mod partitions;
 mod preview;
+mod progress;
 mod support;
 mod typed;
