@@ -2,8 +2,10 @@
 //! process, chosen in `main` from where stderr goes:
 //!
 //! * **bars** (stderr is a terminal): one live line per active entity (records, pages,
-//!   windows done of all, records/s, ETA) and per target (phase, rows so far); each collapses
-//!   into one summary line when done. Log lines are written above the bars, never through
+//!   windows done of all, records/s, ETA, the account's rate budget in use, a wait on the
+//!   API's limit while it lasts) and per target (phase — planning, copy, merge, indexes, swap,
+//!   committing —, pass k/n of a load in passes, rows so far); each collapses into one
+//!   summary line when done. Log lines are written above the bars, never through
 //!   them ([`LogWriter`]).
 //! * **lines** (cron, CI, a container): no bars; one plain line per entity and per target as
 //!   each finishes, so `tail -f` follows the run.
@@ -22,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skyfit_core::Source;
-use skyfit_extract::{EntitySummary, PageEvent, ProgressSink};
+use skyfit_extract::{BudgetUse, EntitySummary, PageEvent, ProgressSink, ThrottleEvent};
 use skyfit_pipeline::{LoadProgress, Phase, TargetSummary};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +178,70 @@ struct Item {
     started: Instant,
     records: u64,
     pages: u64,
+    /// An entity's account is waiting on the API's limit until then, for this reason.
+    waiting: Option<(Instant, &'static str)>,
+    /// An entity's bar without the wait: records, pages, rate, ETA, budget.
+    counts: String,
+    /// A target's phase, pass (k of n) and rows written so far.
+    phase: &'static str,
+    pass: Option<(usize, usize)>,
+    rows: u64,
+}
+
+impl Item {
+    fn entity_message(&self) -> String {
+        let left = self
+            .waiting
+            .map(|(until, reason)| (until.saturating_duration_since(Instant::now()), reason))
+            .filter(|(left, _)| !left.is_zero());
+        entity_message(&self.counts, left)
+    }
+
+    fn target_message(&self) -> String {
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        target_message(
+            self.phase,
+            self.pass,
+            self.rows,
+            (self.rows as f64 / secs) as u64,
+        )
+    }
+}
+
+/// `budget 38/40/min`: requests of the last minute against the account's limit.
+fn budget_text(b: BudgetUse) -> String {
+    match b.limit {
+        Some(limit) => format!("budget {}/{}/min", n(b.used), n(u64::from(limit))),
+        None => format!("{} requests/min", n(b.used)),
+    }
+}
+
+/// An entity's bar: its counts, then the wait on the API's limit while there is one.
+fn entity_message(counts: &str, waiting: Option<(Duration, &str)>) -> String {
+    match waiting {
+        Some((left, reason)) => {
+            let secs = left.as_secs_f64();
+            let secs = if secs < 10.0 {
+                format!("{secs:.1}")
+            } else {
+                format!("{secs:.0}")
+            };
+            format!("{counts}, waiting {secs} s ({reason})")
+        }
+        None => counts.to_string(),
+    }
+}
+
+/// A target's bar: `copy, pass 2/4: 1,200 rows, 3,000 rows/s`.
+fn target_message(phase: &str, pass: Option<(usize, usize)>, rows: u64, per_sec: u64) -> String {
+    let mut text = phase.to_string();
+    if let Some((k, of)) = pass.filter(|(_, of)| *of > 1) {
+        text.push_str(&format!(", pass {k}/{of}"));
+    }
+    if rows > 0 {
+        text.push_str(&format!(": {} rows, {} rows/s", n(rows), n(per_sec)));
+    }
+    text
 }
 
 /// The bars (or lines) of the entities and targets of one command.
@@ -232,6 +298,11 @@ impl Items {
                     started: Instant::now(),
                     records: 0,
                     pages: 0,
+                    waiting: None,
+                    counts: String::new(),
+                    phase: "",
+                    pass: None,
+                    rows: 0,
                 },
             );
         }
@@ -246,6 +317,19 @@ impl Items {
         }
         if self.lines && matches!(self.console.mode, Mode::Bars | Mode::Lines) {
             self.console.suspend(|| eprintln!("{line}"));
+        }
+    }
+
+    /// Changes a target's state by `f` and redraws its bar.
+    fn update(&self, target: &str, f: impl FnOnce(&mut Item)) {
+        if !self.bars() {
+            return;
+        }
+        if let Ok(mut a) = self.active.lock()
+            && let Some(item) = a.get_mut(target)
+        {
+            f(item);
+            item.bar.set_message(item.target_message());
         }
     }
 
@@ -298,12 +382,35 @@ impl ProgressSink for Items {
         };
         item.bar.set_length(e.windows_total);
         item.bar.set_position(e.windows_done);
-        item.bar.set_message(format!(
-            "{} records, {} pages, {}/s{eta}",
+        item.counts = format!(
+            "{} records, {} pages, {}/s{eta}, {}",
             n(item.records),
             n(item.pages),
-            n((item.records as f64 / secs) as u64)
-        ));
+            n((item.records as f64 / secs) as u64),
+            budget_text(e.budget)
+        );
+        item.bar.set_message(item.entity_message());
+    }
+
+    fn throttled(&self, e: &ThrottleEvent<'_>) {
+        if !self.bars() {
+            return;
+        }
+        let Some(source) = e.at.source else { return };
+        let key = entity_name(source, e.at.scope.as_deref(), &e.at.entity);
+        let Ok(mut a) = self.active.lock() else {
+            return;
+        };
+        let Some(item) = a.get_mut(&key) else { return };
+        let until = Instant::now() + e.wait;
+        // Workers of the account wait together: the longest wait is the one that shows.
+        if item.waiting.is_none_or(|(t, _)| t < until) {
+            item.waiting = Some((until, e.reason.as_str()));
+        }
+        if item.counts.is_empty() {
+            item.counts = format!("{} records, {} pages", n(item.records), n(item.pages));
+        }
+        item.bar.set_message(item.entity_message());
     }
 
     fn entity_finished(&self, s: &EntitySummary) {
@@ -321,34 +428,15 @@ impl LoadProgress for Items {
     }
 
     fn phase(&self, target: &str, phase: Phase) {
-        if !self.bars() {
-            return;
-        }
-        if let Ok(a) = self.active.lock()
-            && let Some(item) = a.get(target)
-        {
-            let text = match phase {
-                Phase::Write { passes } if passes > 1 => format!("writing ({passes} passes)"),
-                p => p.as_str().to_string(),
-            };
-            item.bar.set_message(text);
-        }
+        self.update(target, |item| item.phase = phase.as_str());
+    }
+
+    fn pass(&self, target: &str, pass: usize, passes: usize) {
+        self.update(target, |item| item.pass = Some((pass, passes)));
     }
 
     fn rows(&self, target: &str, rows: u64) {
-        if !self.bars() {
-            return;
-        }
-        if let Ok(a) = self.active.lock()
-            && let Some(item) = a.get(target)
-        {
-            let secs = item.started.elapsed().as_secs_f64().max(0.001);
-            item.bar.set_message(format!(
-                "writing: {} rows, {} rows/s",
-                n(rows),
-                n((rows as f64 / secs) as u64)
-            ));
-        }
+        self.update(target, |item| item.rows = rows);
     }
 
     fn target_finished(&self, s: &TargetSummary) {
@@ -393,5 +481,45 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("2 waits on 429"), "{line}");
+    }
+
+    #[test]
+    fn an_entity_bar_shows_the_budget_in_use_and_a_wait_while_it_lasts() {
+        let budget = budget_text(BudgetUse {
+            used: 340,
+            limit: Some(500),
+        });
+        assert_eq!(budget, "budget 340/500/min");
+        assert_eq!(
+            budget_text(BudgetUse {
+                used: 1200,
+                limit: None
+            }),
+            "1,200 requests/min"
+        );
+        let counts = format!("2,000 records, 20 pages, 100/s, {budget}");
+        assert_eq!(entity_message(&counts, None), counts);
+        assert_eq!(
+            entity_message(&counts, Some((Duration::from_secs(12), "429"))),
+            format!("{counts}, waiting 12 s (429)")
+        );
+        assert!(
+            entity_message(&counts, Some((Duration::from_millis(2500), "rate limit")))
+                .ends_with("waiting 2.5 s (rate limit)")
+        );
+    }
+
+    #[test]
+    fn a_target_bar_shows_its_phase_pass_and_rows() {
+        assert_eq!(target_message("planning", None, 0, 0), "planning");
+        assert_eq!(target_message("copy", Some((1, 1)), 0, 0), "copy");
+        assert_eq!(
+            target_message("copy", Some((2, 4)), 1200, 3000),
+            "copy, pass 2/4: 1,200 rows, 3,000 rows/s"
+        );
+        assert_eq!(
+            target_message("indexes", Some((1, 1)), 5000, 900),
+            "indexes: 5,000 rows, 900 rows/s"
+        );
     }
 }

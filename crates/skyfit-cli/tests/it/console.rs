@@ -180,17 +180,24 @@ fn script(cmd: &Command, done: &Path) -> String {
     )
 }
 
-/// A person at a terminal. The first target's table is locked by the test while the run
-/// loads, so the screen is captured at a known moment mid-run: the extraction done (each
-/// entity one line), the load's bar live. Then the lock goes and the run ends.
+/// A person at a terminal. Two tables are locked by the test while the run loads, so the
+/// screen is captured at two known moments mid-run. An incremental target's table, exclusively:
+/// its load waits at the COPY into its stage (`LIKE` the table), the extraction done (each
+/// entity one line), the bar saying `copy`. Then a full refresh's table, for reading: its
+/// load waits to swap its shadow in, the bar saying `swap`. Then the locks go and the run ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_terminal_bars_run_and_collapse_into_lines_and_a_summary() {
     let env = LocalEnv::new().await;
     let migrated = env.run(&["db", "migrate"]).await;
     assert!(migrated.status.success(), "{}", text(&migrated));
     let client = env.db.client();
+    // The exclusive lock after a savepoint: rolled back to it, that lock goes and the other
+    // stays.
     client
-        .batch_execute("BEGIN; LOCK TABLE stg_evo.branches_raw IN ACCESS EXCLUSIVE MODE")
+        .batch_execute(
+            "BEGIN; LOCK TABLE core.evo_branches IN ACCESS SHARE MODE; SAVEPOINT copy; \
+             LOCK TABLE stg_evo.branches_raw IN ACCESS EXCLUSIVE MODE",
+        )
         .await
         .unwrap();
 
@@ -213,25 +220,8 @@ async fn on_a_terminal_bars_run_and_collapse_into_lines_and_a_summary() {
     ]);
     assert!(started.status.success(), "{started:?}");
 
-    // Mid-run: the load waits on the lock with its bar on screen.
-    let deadline = Instant::now() + Duration::from_secs(240);
-    let live = loop {
-        let screen = tmux.screen();
-        let bar = screen.lines().any(|l| {
-            l.contains("stg_evo.branches_raw")
-                && ["planning", "writing", "committing"]
-                    .iter()
-                    .any(|p| l.contains(p))
-        });
-        if bar {
-            break screen;
-        }
-        assert!(
-            !done.exists() && Instant::now() < deadline,
-            "no live bar seen:\n{screen}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    // Mid-run: the load waits on the lock with its bar on screen, in the COPY.
+    let live = bar_saying(&tmux, &done, "stg_evo.branches_raw", "copy").await;
     let lines: Vec<&str> = live.lines().collect();
     assert!(
         lines_of(&lines, "evo/entries")
@@ -240,7 +230,13 @@ async fn on_a_terminal_bars_run_and_collapse_into_lines_and_a_summary() {
         "the extraction's entities are not one line each:\n{live}"
     );
     assert!(!lines.iter().any(|l| is_info_log(l)), "{live}");
+    client
+        .batch_execute("ROLLBACK TO SAVEPOINT copy")
+        .await
+        .unwrap();
 
+    // The full refresh has copied and indexed its shadow, and waits for the reader to swap.
+    bar_saying(&tmux, &done, "core.evo_branches", "swap").await;
     client.batch_execute("ROLLBACK").await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(300);
     while !done.exists() {
@@ -254,12 +250,36 @@ async fn on_a_terminal_bars_run_and_collapse_into_lines_and_a_summary() {
     let lines: Vec<&str> = end.lines().map(str::trim_end).collect();
     // The bars are gone: what stays is one line per entity and target, and the summary.
     assert!(
-        !lines
-            .iter()
-            .any(|l| ["planning", "writing", "committing", " windows "]
-                .iter()
-                .any(|p| l.contains(p))),
+        !lines.iter().any(|l| [
+            "planning",
+            "writing",
+            "committing",
+            " windows ",
+            "copy",
+            "swap"
+        ]
+        .iter()
+        .any(|p| l.contains(p))),
         "a bar stayed on screen:\n{end}"
     );
     assert_reads_well(&env, &lines, &end).await;
+}
+
+/// The screen once the bar of `name` says `phase` (within four minutes, while the run lasts).
+async fn bar_saying(tmux: &Tmux, done: &Path, name: &str, phase: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(240);
+    loop {
+        let screen = tmux.screen();
+        if screen
+            .lines()
+            .any(|l| l.contains(name) && l.contains(phase))
+        {
+            return screen;
+        }
+        assert!(
+            !done.exists() && Instant::now() < deadline,
+            "no bar of {name} saying {phase}:\n{screen}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
