@@ -22,8 +22,9 @@ use datafusion::logical_expr::{Expr, lit};
 use skyfit_lake::LakeStore;
 use skyfit_transform::{ColumnRanges, PartFile, QueryFile, SessionOptions, TransformSession};
 
-use crate::bronze::{BronzePart, register_filtered, scan_parts};
-use crate::error::Result;
+use crate::bronze::{BronzePart, register, register_filtered};
+use crate::error::{Error, Result};
+use crate::load::session_over;
 use crate::target::Target;
 
 /// Row groups first read per row wanted: room for keys the query drops (keyless records,
@@ -72,16 +73,21 @@ pub async fn preview(
     options: &SessionOptions,
     limit: usize,
 ) -> Result<Preview> {
-    let session = crate::load::session_for(lake, std::slice::from_ref(q), options).await?;
-    let target = Target::analyse(&session, q.clone()).await?;
+    // Analysed over empty tables: which tables the query reads, and its key. The primary
+    // table's parts are scanned once and only the ones a bound admits are checked and read.
+    let analysis = TransformSession::with_options(&LakeStore::in_memory(), options)?;
+    let target = Target::analyse(&analysis, q.clone()).await?;
+    let mut tables = vec![target.primary.clone()];
+    tables.extend(target.secondary.iter().cloned());
     let Some(column) = target.chunk_by.clone() else {
+        let (session, _) = session_over(lake, &tables, options, None).await?;
         let reason = format!(
             "{} declares no @chunk_by, so no key range bounds it",
             q.path.display()
         );
         return whole(session, q, limit, reason).await;
     };
-    let (parts, _) = scan_parts(lake, target.primary.source, &target.primary.entity).await?;
+    let (session, parts) = session_over(lake, &tables, options, Some(&target.primary)).await?;
     let files: Vec<PartFile> = parts.iter().map(BronzePart::file).collect();
     let stats = skyfit_transform::column_ranges(&lake.object_store(), &files, &column).await?;
     let table = format!("bronze.{}", target.primary.name());
@@ -98,6 +104,14 @@ pub async fn preview(
             .filter(|(_, s)| s.rows_unknown > 0 || s.ranges.iter().any(|r| r.min < below))
             .map(|(p, _)| p.clone())
             .collect();
+        let files: Vec<PartFile> = read.iter().map(BronzePart::file).collect();
+        session
+            .verify_parts(&files)
+            .await
+            .map_err(|source| Error::Parts {
+                table: table.clone(),
+                source: Box::new(source),
+            })?;
         let keep = Expr::Column(Column::new_unqualified(&column)).lt(lit(below));
         register_filtered(&session, &target.primary, &read, Some(keep)).await?;
         let batches = first_rows(&session, q, limit).await?;
@@ -119,7 +133,7 @@ pub async fn preview(
         }
         want = want.saturating_mul(WIDEN);
     }
-    register_filtered(&session, &target.primary, &parts, None).await?;
+    register(&session, &target.primary, &parts).await?;
     let row_groups: usize = stats.iter().map(|s| s.ranges.len()).sum();
     let reason = if row_groups == 0 {
         format!("the footers of {table} hold no statistics of {column}")

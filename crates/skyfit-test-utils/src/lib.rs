@@ -7,9 +7,10 @@
 //! tables and leave nothing behind.
 //!
 //! Also: [`azurite`] starts the Azure Storage emulator for tests of the Azure lake, and
-//! [`faults`] is an object store that fails chosen calls.
+//! [`faults`] is an object store that fails chosen calls, [`counting`] one that records them.
 
 pub mod azurite;
+pub mod counting;
 pub mod faults;
 pub mod original;
 

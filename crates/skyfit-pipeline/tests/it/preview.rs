@@ -2,10 +2,13 @@
 //! rows of the full result even where those keys have versions in several runs.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
+use object_store::local::LocalFileSystem;
 use skyfit_lake::LakeStore;
 use skyfit_pipeline::{PreviewScope, preview, session_for};
+use skyfit_test_utils::counting::{CallKind, CountingStore};
 use skyfit_test_utils::temp_lake;
 use skyfit_transform::{QueryFile, QuerySet, SessionOptions};
 
@@ -106,4 +109,59 @@ async fn a_query_without_a_clustering_key_runs_whole_and_says_why() {
         PreviewScope::Whole { reason } => assert!(reason.contains("@chunk_by"), "{reason}"),
         other => panic!("bounded without a clustering key: {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_preview_scans_each_manifest_once_and_checks_only_the_parts_it_reads() {
+    let dir = temp_lake();
+    let lake = LakeStore::try_new(dir.path().to_str().unwrap()).unwrap();
+    let first = entries(0..6000);
+    crate::support::write_run(&lake, "entries", &run_id(20), &first).await;
+    crate::support::write_run(&lake, "entries", &run_id(21), &first).await;
+    // The same lake, each call of the preview recorded on its way to the real files.
+    let store = CountingStore::new(Arc::new(
+        LocalFileSystem::new_with_prefix(dir.path()).unwrap(),
+    ));
+    let counted = LakeStore::from_object_store(store.clone(), "", "counting://");
+
+    let q = query("core/evo_entries.sql");
+    let p = preview(&counted, &q, &SessionOptions::default(), 5)
+        .await
+        .unwrap();
+    assert_eq!(rows(&p.batches).len(), 5);
+    let PreviewScope::Bounded {
+        parts_read,
+        parts_total,
+        ..
+    } = p.scope
+    else {
+        panic!("the preview ran the whole query: {:?}", p.scope);
+    };
+    assert_eq!(parts_total, 40);
+
+    let calls = store.calls();
+    let entries_calls = |kind: CallKind, suffix: &str| -> Vec<&str> {
+        calls
+            .iter()
+            .filter(|c| c.kind == kind && c.path.contains("entity=entries/"))
+            .filter(|c| c.path.ends_with(suffix))
+            .map(|c| c.path.as_str())
+            .collect()
+    };
+    let manifests = entries_calls(CallKind::Get, "_manifest.json");
+    let distinct: HashSet<&str> = manifests.iter().copied().collect();
+    assert_eq!(distinct.len(), 2, "{manifests:?}");
+    assert_eq!(
+        manifests.len(),
+        2,
+        "each run's manifest read once: {manifests:?}"
+    );
+    // Only the parts below the bound are checked (HEAD) before they are read, once each.
+    let heads = entries_calls(CallKind::Head, ".parquet");
+    let distinct: HashSet<&str> = heads.iter().copied().collect();
+    assert_eq!(
+        (heads.len(), distinct.len()),
+        (parts_read, parts_read),
+        "{parts_read} of 40 parts read; HEADs: {heads:?}"
+    );
 }
