@@ -188,6 +188,17 @@ pub(crate) async fn register(
     table: &BronzeRef,
     parts: &[BronzePart],
 ) -> Result<()> {
+    register_checked(session, table, parts, None).await
+}
+
+/// [`register`] keeping only the rows `filter` keeps: the parts are checked against their
+/// manifests first, then registered as [`register_filtered`] does.
+pub(crate) async fn register_checked(
+    session: &TransformSession,
+    table: &BronzeRef,
+    parts: &[BronzePart],
+    filter: Option<Expr>,
+) -> Result<()> {
     let files: Vec<PartFile> = parts.iter().map(BronzePart::file).collect();
     session
         .verify_parts(&files)
@@ -196,7 +207,7 @@ pub(crate) async fn register(
             table: format!("bronze.{table}"),
             source: Box::new(source),
         })?;
-    register_filtered(session, table, parts, None).await
+    register_filtered(session, table, parts, filter).await
 }
 
 /// Registers `bronze.{table}` over `parts` as they are, keeping only the rows `filter` keeps

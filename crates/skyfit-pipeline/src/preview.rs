@@ -22,8 +22,8 @@ use datafusion::logical_expr::{Expr, lit};
 use skyfit_lake::LakeStore;
 use skyfit_transform::{ColumnRanges, PartFile, QueryFile, SessionOptions, TransformSession};
 
-use crate::bronze::{BronzePart, register, register_filtered};
-use crate::error::{Error, Result};
+use crate::bronze::{BronzePart, register, register_checked};
+use crate::error::Result;
 use crate::load::session_over;
 use crate::target::Target;
 
@@ -104,16 +104,8 @@ pub async fn preview(
             .filter(|(_, s)| s.rows_unknown > 0 || s.ranges.iter().any(|r| r.min < below))
             .map(|(p, _)| p.clone())
             .collect();
-        let files: Vec<PartFile> = read.iter().map(BronzePart::file).collect();
-        session
-            .verify_parts(&files)
-            .await
-            .map_err(|source| Error::Parts {
-                table: table.clone(),
-                source: Box::new(source),
-            })?;
         let keep = Expr::Column(Column::new_unqualified(&column)).lt(lit(below));
-        register_filtered(&session, &target.primary, &read, Some(keep)).await?;
+        register_checked(&session, &target.primary, &read, Some(keep)).await?;
         let batches = first_rows(&session, q, limit).await?;
         let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         if rows >= limit {
