@@ -326,8 +326,10 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
         }
     };
     // Every request of the load counted (and delayed, to model a remote store).
-    let counted =
-        crate::latency::LatencyStore::new(lake.object_store(), bench.latency.unwrap_or_default());
+    let counted = crate::latency::LatencyStore::with_hook(
+        lake.object_store(),
+        crate::latency::Latency::new(bench.latency.unwrap_or_default()),
+    );
     report.lake_url = lake.url().to_string();
     report.latency = bench.latency;
     let lake = LakeStore::from_object_store(counted.clone(), "", lake.url());

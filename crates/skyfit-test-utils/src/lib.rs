@@ -7,11 +7,13 @@
 //! tables and leave nothing behind.
 //!
 //! Also: [`azurite`] starts the Azure Storage emulator for tests of the Azure lake, and
-//! [`faults`] is an object store that fails chosen calls, [`counting`] one that records them.
+//! [`faults`] is an object store that fails chosen calls, [`counting`] one that records them
+//! (both hooks of [`hooked::HookedStore`]).
 
 pub mod azurite;
 pub mod counting;
 pub mod faults;
+pub mod hooked;
 pub mod original;
 
 use std::sync::atomic::{AtomicU32, Ordering};
