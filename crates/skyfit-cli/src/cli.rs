@@ -494,6 +494,7 @@ pub struct BenchArgs {
     pub keep_database: bool,
     /// After the full load, write a third run of N entries (a tenth re-extracted, the rest
     /// new), time its incremental load into the full tables (the nightly case), then remove it.
+    /// The full tables are vacuumed first, as a nightly run finds them (reported apart).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub delta: u64,
     /// Records per load pass (the loader's `chunk_records`, default 1,250,000): a small value
