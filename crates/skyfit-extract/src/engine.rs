@@ -712,7 +712,7 @@ pub async fn run_entity(run: EntityRun<'_>) -> Result<EntityResult> {
         run_id: Some(run.run_id.clone()),
         ..Default::default()
     };
-    summary.add_counters(&counters);
+    counters.record_in(&mut summary);
     match result {
         Ok(outcomes) => {
             let manifest = writer.finish().await.map_err(lake_err)?;

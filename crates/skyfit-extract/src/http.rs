@@ -31,7 +31,7 @@ use skyfit_core::Secret;
 use crate::error::{Error, Location, Result};
 use crate::page::{self, Envelope, Page};
 use crate::rate::{RateBudget, jitter_unit};
-use crate::summary::{ProgressSink, ThrottleEvent, ThrottleReason};
+use crate::summary::{EntitySummary, ProgressSink, ThrottleEvent, ThrottleReason};
 
 /// How a client authenticates.
 #[derive(Clone)]
@@ -148,6 +148,16 @@ impl Counters {
 
     pub fn get(c: &AtomicU64) -> u64 {
         c.load(Ordering::Relaxed)
+    }
+
+    /// Writes the counts so far into the entity's summary.
+    pub(crate) fn record_in(&self, summary: &mut EntitySummary) {
+        summary.requests = Counters::get(&self.requests);
+        summary.retries = Counters::get(&self.retries);
+        summary.throttled = Counters::get(&self.throttled);
+        summary.server_errors = Counters::get(&self.server_errors);
+        summary.network_errors = Counters::get(&self.network_errors);
+        summary.invalid_bodies = Counters::get(&self.invalid_bodies);
     }
 }
 

@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use skyfit_core::{RunId, Source};
 
 use crate::error::Location;
-use crate::http::Counters;
 use crate::rate::BudgetUse;
 
 /// Counts of one entity in one run.
@@ -55,17 +54,6 @@ pub struct EntitySummary {
     /// The run's records came from the built-in API simulator (its manifest says so).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub simulated: bool,
-}
-
-impl EntitySummary {
-    pub(crate) fn add_counters(&mut self, c: &Counters) {
-        self.requests = Counters::get(&c.requests);
-        self.retries = Counters::get(&c.retries);
-        self.throttled = Counters::get(&c.throttled);
-        self.server_errors = Counters::get(&c.server_errors);
-        self.network_errors = Counters::get(&c.network_errors);
-        self.invalid_bodies = Counters::get(&c.invalid_bodies);
-    }
 }
 
 /// The result of one `extract` call.
