@@ -121,9 +121,14 @@ async fn faults_lose_nothing_but_the_malformed_record() {
         stats.fault_5xx + stats.fault_reset + stats.fault_truncated > 0,
         "{stats:?}"
     );
-    assert_eq!(
-        stats.fault_malformed, 2,
-        "served twice: once as a suspected truncation"
+    // Served at least twice: once taken for a truncated body and retried, once kept (its
+    // record quarantined). A serve the simulator also reset or truncated is served once more;
+    // which request draws those faults depends on the order of concurrent requests, so the
+    // extra serves are bounded by them rather than counted exactly.
+    assert!(stats.fault_malformed >= 2, "{stats:?}");
+    assert!(
+        stats.fault_malformed - 2 <= stats.fault_reset + stats.fault_truncated,
+        "a malformed page served more often than its retries explain: {stats:?}"
     );
     let expected = truth(&env, EvoEntity::Entries, "2022-01-01", "2023-12-31");
     let e = summary.entity(None, "entries").expect("entries");
