@@ -107,7 +107,7 @@ impl<H> Deref for HookedStore<H> {
 
 impl<H: StoreHook> fmt::Debug for HookedStore<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}({})", self.hook.name(), self.inner)
+        fmt::Display::fmt(self, f)
     }
 }
 
