@@ -231,13 +231,22 @@ pub fn upsert_sql(
     // partitioned table, whose parent has no statistics), which made a nightly delta's time
     // grow with the table. `RETURNING xmax` would say inserted/updated directly but is refused
     // on partitioned tables.
+    //
+    // Both the probes and the insert go in key order. Keys such as EVO's hashed `entry_id`
+    // are random, so in arrival order every staged row lands on another leaf of the key index;
+    // once the index outgrows the server's buffer cache (at 30M entries the current year's key
+    // index alone is 119 MB, the default cache 128 MB), each row costs a page read and a dirty
+    // page written back. Sorted, consecutive rows share leaves: the 30M nightly core upsert
+    // went from 1.65-2.34 s to 1.31-1.78 s (issue 20, docs/performance.md). The sort is the
+    // server's (it spills past `work_mem`), so a large merge costs no memory here.
+    let key = column_list(key.iter().copied());
     format!(
-        "WITH existing AS (SELECT count(*) AS n FROM pg_temp.{stage} s \
+        "WITH existing AS (SELECT count(*) AS n FROM \
+         (SELECT {key} FROM pg_temp.{stage} ORDER BY {key}) s \
          CROSS JOIN LATERAL (SELECT 1 FROM {target} t WHERE {matches} LIMIT 1) hit), \
          merged AS (INSERT INTO {target} AS t ({cols}) SELECT {cols} FROM pg_temp.{stage} \
-         ON CONFLICT ({key}) DO {action} RETURNING 1) \
+         ORDER BY {key} ON CONFLICT ({key}) DO {action} RETURNING 1) \
          SELECT (SELECT n FROM existing), (SELECT count(*) FROM merged)",
-        key = column_list(key.iter().copied()),
     )
 }
 
@@ -279,11 +288,12 @@ mod tests {
         );
         assert_eq!(
             sql,
-            "WITH existing AS (SELECT count(*) AS n FROM pg_temp.\"members_raw__stage\" s \
+            "WITH existing AS (SELECT count(*) AS n FROM \
+             (SELECT \"member_id\" FROM pg_temp.\"members_raw__stage\" ORDER BY \"member_id\") s \
              CROSS JOIN LATERAL (SELECT 1 FROM \"stg_evo\".\"members_raw\" t WHERE t.\"member_id\" = s.\"member_id\" LIMIT 1) hit), \
              merged AS (INSERT INTO \"stg_evo\".\"members_raw\" AS t (\"member_id\", \"raw_data\") \
              SELECT \"member_id\", \"raw_data\" FROM pg_temp.\"members_raw__stage\" \
-             ON CONFLICT (\"member_id\") DO UPDATE SET \"raw_data\" = EXCLUDED.\"raw_data\" RETURNING 1) \
+             ORDER BY \"member_id\" ON CONFLICT (\"member_id\") DO UPDATE SET \"raw_data\" = EXCLUDED.\"raw_data\" RETURNING 1) \
              SELECT (SELECT n FROM existing), (SELECT count(*) FROM merged)"
         );
         assert!(
