@@ -11,6 +11,10 @@
 //! 3. **record** ([`crate::record`]): the parts, the quarantine and the target's ledger row
 //!    in that same transaction, then commit.
 //!
+//! Small incremental loads run their targets side by side, one connection each, up to the
+//! load's `connections` ([`side_by_side`]): a nightly run's merges are mostly the server's
+//! index maintenance, which then uses the server's cores.
+//!
 //! A target that fails on a dropped connection or a failover is retried on a new connection
 //! (step 1 again: the ledger says what is still pending). After the last target the record
 //! flow of each entity is reconciled ([`crate::reconcile`]); a mismatch fails the load.
@@ -99,13 +103,6 @@ async fn load_targets(
     let mut targets = Target::analyse_all(opts.queries.files()?, &opts.session).await?;
     targets.retain(|t| selected(t, opts));
     targets.sort_by_key(|t| (order(t), t.query.path.clone()));
-    let session = TransformSession::with_options(lake, &opts.session)?;
-    let env = Env {
-        lake,
-        session: &session,
-        opts,
-        progress,
-    };
     let mut parts = PartsCache::default();
     // Before any target writes: simulated runs are refused unless allowed.
     let simulated = crate::simulated::check(lake, client, &targets, &mut parts.0, opts).await?;
@@ -114,38 +111,60 @@ async fn load_targets(
         ..Default::default()
     };
     progress.load_started(targets.len());
-    for t in &targets {
-        progress.target_started(t.name());
-        let loaded = match parts.prepare(lake, &session, t).await {
-            Ok(_) => {
-                let simulated = summary.simulated.iter().any(|r| r.target == t.name());
-                let (all, feeds) = (&parts.0[&t.primary], parts.feeds(t));
-                load_with_retry(env, db, client, t, all, &feeds, simulated).await
-            }
-            Err(e) => Err(e),
-        };
-        match loaded {
-            Ok(s) => {
-                progress.target_finished(&s);
-                summary.targets.push(s);
-            }
-            Err(e) => {
-                error!(target = %t.name(), error = %e, "Target failed; the other targets still load.");
-                let error = skyfit_core::error::full_message(&e);
-                progress.target_failed(t.name(), &error);
-                if client.is_closed() {
-                    *client = connect(db).await?;
+    let mut next = 0;
+    while next < targets.len() {
+        let n = side_by_side(lake, client, &mut parts, &targets[next..], opts).await;
+        let wave = &targets[next..next + n];
+        next += n;
+        let mut listed = Vec::new();
+        for t in wave {
+            progress.target_started(t.name());
+            listed.push(parts.list(lake, t).await);
+        }
+        let mut others = Vec::new();
+        for _ in 1..n {
+            others.push(connect(db).await?);
+        }
+        let simulated = &summary.simulated;
+        let parts = &parts;
+        let loads = wave
+            .iter()
+            .zip(listed)
+            .zip(std::iter::once(&mut *client).chain(others.iter_mut()))
+            .map(|((t, listed), client)| async move {
+                let loaded = match listed {
+                    Ok(()) => {
+                        let simulated = simulated.iter().any(|r| r.target == t.name());
+                        load_listed(lake, db, client, t, parts, simulated, opts, progress).await
+                    }
+                    Err(e) => Err(e),
+                };
+                (t, client, loaded)
+            });
+        for (t, client, loaded) in futures::future::join_all(loads).await {
+            match loaded {
+                Ok(s) => {
+                    progress.target_finished(&s);
+                    summary.targets.push(s);
                 }
-                if let Err(error) =
-                    crate::record::target_failed(&*client, t, &opts.run_id, &error).await
-                {
-                    warn!(target = %t.name(), %error, "Could not record the failure in meta.pipeline_runs.");
+                Err(e) => {
+                    error!(target = %t.name(), error = %e, "Target failed; the other targets still load.");
+                    let error = skyfit_core::error::full_message(&e);
+                    progress.target_failed(t.name(), &error);
+                    if client.is_closed() {
+                        *client = connect(db).await?;
+                    }
+                    if let Err(error) =
+                        crate::record::target_failed(&*client, t, &opts.run_id, &error).await
+                    {
+                        warn!(target = %t.name(), %error, "Could not record the failure in meta.pipeline_runs.");
+                    }
+                    summary.failed.push(TargetFailure {
+                        target: t.name().to_string(),
+                        query: t.path(),
+                        error,
+                    });
                 }
-                summary.failed.push(TargetFailure {
-                    target: t.name().to_string(),
-                    query: t.path(),
-                    error,
-                });
             }
         }
     }
@@ -172,29 +191,101 @@ async fn load_targets(
     Ok(summary)
 }
 
+/// How many targets from the first of `rest` load side by side: up to `connections`, while
+/// each is an incremental load independent of the others (a child target waits for its
+/// parents) and the records pending for all of them fit one pass (`chunk_records`), so that
+/// memory stays within one pass's. A nightly run's small merges then overlap on the server:
+/// each is mostly the server's index maintenance, one core each (issue 20: the stg and core
+/// merges of the 30M nightly delta). A full refresh, or anything larger, loads alone.
+async fn side_by_side(
+    lake: &LakeStore,
+    client: &Client,
+    parts: &mut PartsCache,
+    rest: &[Target],
+    opts: &LoadOptions,
+) -> usize {
+    let alone = |t: &Target| opts.full_refresh || t.strategy == Strategy::FullRefresh;
+    let Some(first) = rest.first() else {
+        return 1;
+    };
+    if opts.connections < 2 || alone(first) {
+        return 1;
+    }
+    let children = order(first) == 2;
+    let mut records = 0u64;
+    let mut n = 0;
+    for (i, t) in rest.iter().take(opts.connections).enumerate() {
+        let same_table = rest[..i].iter().any(|o| o.name() == t.name());
+        if alone(t) || (order(t) == 2) != children || same_table {
+            break;
+        }
+        // Only a scheduling choice: a target whose parts or ledger cannot be read here loads
+        // alone, and its own load reports the error.
+        let pending = match parts.list(lake, t).await {
+            Ok(()) => {
+                let feeds = parts.feeds(t);
+                crate::plan::pending_records(client, t, &parts.0[&t.primary], &feeds, opts).await
+            }
+            Err(e) => Err(e),
+        };
+        match pending {
+            Ok(p) if records + p <= opts.chunk_records => records += p,
+            _ => break,
+        }
+        n += 1;
+    }
+    n.clamp(1, rest.len())
+}
+
+/// One target whose parts are listed, in a DataFusion session of its own: a load registers
+/// its primary table with the parts pending for *it*, which differ between two targets reading
+/// the same table (the stg and core queries of an entity) when they load side by side.
+#[allow(clippy::too_many_arguments)]
+async fn load_listed(
+    lake: &LakeStore,
+    db: &Database,
+    client: &mut Client,
+    t: &Target,
+    parts: &PartsCache,
+    simulated: bool,
+    opts: &LoadOptions,
+    progress: &dyn LoadProgress,
+) -> Result<TargetSummary> {
+    let session = TransformSession::with_options(lake, &opts.session)?;
+    parts.register_secondary(&session, t).await?;
+    let env = Env {
+        lake,
+        session: &session,
+        opts,
+        progress,
+    };
+    let (all, feeds) = (&parts.0[&t.primary], parts.feeds(t));
+    load_with_retry(env, db, client, t, all, &feeds, simulated).await
+}
+
 /// The complete parts of each bronze table, listed once per load.
 #[derive(Default)]
 struct PartsCache(HashMap<BronzeRef, Vec<BronzePart>>);
 
 impl PartsCache {
-    /// The parts of every bronze table `t` reads; its secondary tables (lookups such as field
-    /// definitions) registered whole. Returns the primary table's parts.
-    async fn prepare(
-        &mut self,
-        lake: &LakeStore,
-        session: &TransformSession,
-        t: &Target,
-    ) -> Result<&[BronzePart]> {
+    /// Lists the parts of every bronze table `t` reads, those not listed yet.
+    async fn list(&mut self, lake: &LakeStore, t: &Target) -> Result<()> {
         for b in t.reads() {
             if !self.0.contains_key(b) {
                 let parts = complete_parts(lake, b.source, &b.entity).await?;
                 self.0.insert(b.clone(), parts);
             }
         }
+        Ok(())
+    }
+
+    /// Registers `t`'s secondary tables (lookups such as field definitions) whole in
+    /// `session`. `t`'s tables must be listed.
+    async fn register_secondary(&self, session: &TransformSession, t: &Target) -> Result<()> {
         for b in &t.secondary {
             register(session, b, &self.0[b]).await?;
         }
-        Ok(&self.0[&t.primary])
+        Ok(())
     }
 
     /// The other bronze tables that feed a child target's rows (EVO receivables, nested in

@@ -29,9 +29,11 @@ pub struct LoadOptions {
     /// several passes, each keeping one bucket of keys (see [`crate::passes`]), so the dedup's hash
     /// tables hold a bounded number of keys whatever the lake's size.
     pub chunk_records: u64,
-    /// Connections a full refresh uses at once (the load's own included): its COPY runs on
-    /// all of them, and so do a partitioned target's index builds and statistics. Both are
-    /// server-bound: more than the server's cores gains nothing.
+    /// Connections a load uses at once (the load's own included). A full refresh runs its
+    /// COPY on all of them, and so do a partitioned target's index builds and statistics; an
+    /// incremental load whose targets together hold at most one pass of records
+    /// (`chunk_records`) loads that many targets side by side. All of it is server-bound: more
+    /// than the server's cores gains nothing. 1: one target after the other.
     pub connections: usize,
     /// When another load holds the database's load lock: wait for it (`--wait`) instead of
     /// failing at once.

@@ -74,6 +74,43 @@ pub(crate) enum Plan {
     UpToDate(TargetSummary),
 }
 
+/// The parts the ledger says `t` has loaded, by path with their checksum; none for a full
+/// refresh or a reload (everything is pending).
+async fn done_parts(
+    client: &Client,
+    t: &Target,
+    opts: &crate::options::LoadOptions,
+) -> Result<HashMap<String, String>> {
+    if opts.full_refresh || opts.reload || t.strategy == Strategy::FullRefresh {
+        return Ok(HashMap::new());
+    }
+    Ok(skyfit_warehouse::loaded_parts(client, t.stage.as_str(), t.name()).await?)
+}
+
+/// A part is pending unless the ledger lists it with the same checksum (a part rewritten is
+/// loaded again).
+fn is_pending(done: &HashMap<String, String>, p: &BronzePart) -> bool {
+    done.get(&p.path).is_none_or(|sum| sum != &p.sha256)
+}
+
+/// The bronze records `t` would read now: its primary table's pending parts and its feeds'.
+/// Asked before planning, to decide which targets may load side by side.
+pub(crate) async fn pending_records(
+    client: &Client,
+    t: &Target,
+    all: &[BronzePart],
+    feeds: &[Feed<'_>],
+    opts: &crate::options::LoadOptions,
+) -> Result<u64> {
+    let done = done_parts(client, t, opts).await?;
+    Ok(all
+        .iter()
+        .chain(feeds.iter().flat_map(|(_, parts)| parts.iter()))
+        .filter(|p| is_pending(&done, p))
+        .map(|p| p.records)
+        .sum())
+}
+
 /// Plans `t`'s load over `all`, the complete parts of its primary bronze table.
 pub(crate) async fn plan(
     env: Env<'_>,
@@ -89,15 +126,10 @@ pub(crate) async fn plan(
         t.strategy
     };
     let full = strategy == Strategy::FullRefresh;
-    let done = if full || opts.reload {
-        HashMap::new()
-    } else {
-        skyfit_warehouse::loaded_parts(client, t.stage.as_str(), t.name()).await?
-    };
-    // A part whose checksum changed was rewritten and is loaded again.
+    let done = done_parts(client, t, opts).await?;
     let pending: Vec<BronzePart> = all
         .iter()
-        .filter(|p| done.get(&p.path).is_none_or(|sum| sum != &p.sha256))
+        .filter(|p| is_pending(&done, p))
         .cloned()
         .collect();
     let mut s = TargetSummary {
@@ -127,7 +159,7 @@ pub(crate) async fn plan(
         .flat_map(|(b, parts)| {
             parts
                 .iter()
-                .filter(|p| done.get(&p.path).is_none_or(|sum| sum != &p.sha256))
+                .filter(|p| is_pending(&done, p))
                 .map(|p| ((*b).clone(), p.clone()))
         })
         .collect();

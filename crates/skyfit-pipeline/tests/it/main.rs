@@ -10,5 +10,6 @@ mod lake_shapes;
 mod partitions;
 mod preview;
 mod progress;
+mod side_by_side;
 mod support;
 mod typed;
