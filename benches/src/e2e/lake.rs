@@ -74,48 +74,51 @@ pub async fn build(
     })
 }
 
-/// The run of `--delta`: a third night, after the two of [`build`].
-pub fn delta_run() -> Result<RunId> {
-    run_id(2026, 11, 22)
+/// Most nights `--delta-connections` may ask for: their runs are dated 2026-11-22 onwards.
+pub const MAX_DELTA_NIGHTS: usize = 8;
+
+/// The run of the `night`th nightly delta (from 0), after the two nights of [`build`].
+pub fn delta_run(night: usize) -> Result<RunId> {
+    run_id(2026, 11, 22 + night.min(MAX_DELTA_NIGHTS) as u32)
 }
 
-/// Writes the nightly delta: `delta` entries, a tenth of them re-extracted from the end of the
-/// lake (the incremental window's overlap), the rest new. Returns how many are new.
+/// Writes the `night`th nightly delta (from 0): `delta` entries, a tenth of them re-extracted
+/// from the end of what the lake holds by then (the incremental window's overlap), the rest
+/// new. Returns how many are new.
 pub async fn write_delta(
     lake: &LakeStore,
     schema: &EntitySchema,
     records: u64,
     delta: u64,
     seed: u64,
+    night: usize,
 ) -> Result<u64> {
     let mut scale = Scale::medium();
     scale.evo_entries = records.max(1);
     let g = Gen::new(seed, scale);
     let again = (delta / 10).min(records);
     let new = delta - again;
-    write_run(
-        lake,
-        schema,
-        &g,
-        &delta_run()?,
-        records - again..records + new,
-    )
-    .await?;
+    let end = records + new * night as u64;
+    write_run(lake, schema, &g, &delta_run(night)?, end - again..end + new).await?;
     Ok(new)
 }
 
-/// Removes the delta run from a lake directory (it is measured once, never kept: the lake is
+/// Removes every delta run from a lake directory (a delta is measured, never kept: the lake is
 /// reused by later runs, which must see the same two runs).
 pub fn remove_delta(lake_dir: &std::path::Path) -> Result<()> {
-    let run = format!("run_id={}", delta_run()?);
     let entity = lake_dir.join("bronze/evo/entity=entries");
     let Ok(dates) = std::fs::read_dir(&entity) else {
         return Ok(());
     };
+    let runs = (0..=MAX_DELTA_NIGHTS)
+        .map(|night| Ok(format!("run_id={}", delta_run(night)?)))
+        .collect::<Result<Vec<_>>>()?;
     for date in dates.flatten() {
-        let dir = date.path().join(&run);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(Error::io(dir.display()))?;
+        for run in &runs {
+            let dir = date.path().join(run);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir).map_err(Error::io(dir.display()))?;
+            }
         }
     }
     Ok(())

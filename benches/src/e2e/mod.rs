@@ -53,6 +53,10 @@ pub struct EntriesBench {
     /// After the full load, time the incremental load of a third run of this many entries
     /// (0: skip).
     pub delta: u64,
+    /// One nightly delta per value, each loaded with that many connections (`2,1,2,1`
+    /// alternates side by side and one target after the other, for a same-run comparison);
+    /// empty: one night with the loader's default.
+    pub delta_connections: Vec<usize>,
     /// The loader's `chunk_records` (records per pass); `None`: the loader's default.
     pub chunk_records: Option<u64>,
     /// Write the lake's Parquet parts in API order with default pages (as before clustering),
@@ -68,6 +72,9 @@ pub struct EntriesBench {
 /// The nightly case: a small run loaded incrementally into the full tables.
 #[derive(Debug, Clone, Default)]
 pub struct DeltaReport {
+    /// The night, from 1, and the connections its load used.
+    pub night: usize,
+    pub connections: usize,
     pub records: u64,
     pub new: u64,
     /// `VACUUM (ANALYZE)` and `CHECKPOINT` of the full tables before the delta (not timed in it).
@@ -94,7 +101,8 @@ pub struct EntriesReport {
     pub peak_is_load_only: bool,
     pub limit: Option<limit::LimitReport>,
     pub limit_bytes: u64,
-    pub delta: Option<DeltaReport>,
+    /// The nightly deltas, in order.
+    pub delta: Vec<DeltaReport>,
     /// The lake the load read (without secrets).
     pub lake_url: String,
     /// GET and HEAD requests the full load sent to the lake.
@@ -208,13 +216,17 @@ impl EntriesReport {
         if let Some(r) = self.ratio() {
             let _ = writeln!(s, "ratio load / limit: {r:.2}×");
         }
-        if let Some(d) = &self.delta {
+        for d in &self.delta {
             let _ = writeln!(
                 s,
-                "incremental: {} entries ({} new) into {} rows (vacuumed first, {:.1} s)",
+                "incremental night {}: {} entries ({} new) into {} rows on {} connection{} \
+                 (vacuumed first, {:.1} s)",
+                d.night,
                 d.records,
                 d.new,
-                self.final_rows(),
+                d.rows.first().map_or(0, |(_, n)| *n as u64 - d.new),
+                d.connections,
+                if d.connections == 1 { "" } else { "s" },
                 d.settle_seconds
             );
             for t in &d.targets {
@@ -238,9 +250,60 @@ impl EntriesReport {
     }
 }
 
+/// Loads one nightly delta per entry of `nights` (its connections) into the full tables.
+async fn nightly(
+    bench: &EntriesBench,
+    lake: &LakeStore,
+    schema: &skyfit_lake::EntitySchema,
+    client: &Client,
+    load_db: &Database,
+    opts: &LoadOptions,
+    nights: &[usize],
+) -> Result<Vec<DeltaReport>> {
+    let mut reports = Vec::new();
+    for (night, &connections) in nights.iter().enumerate() {
+        let new =
+            lake::write_delta(lake, schema, bench.records, bench.delta, bench.seed, night).await?;
+        // A nightly delta meets tables loaded and vacuumed long before. Right after the full
+        // load, autovacuum is still rewriting them (at 30M, 25 GB of hint bits and visibility
+        // map), and a delta timed beside it measured 2.9-4.1 s for the same work: the tables
+        // are vacuumed first, and that time reported on its own.
+        let settling = Instant::now();
+        client
+            .batch_execute(&format!("VACUUM (ANALYZE) {}", TARGETS.join(", ")))
+            .await
+            .map_err(Error::pg("vacuuming the loaded tables before the delta"))?;
+        checkpoint(client).await;
+        let settle_seconds = settling.elapsed().as_secs_f64();
+        let mut opts = opts.clone();
+        opts.full_refresh = false;
+        opts.connections = connections;
+        let started = Instant::now();
+        let loaded = skyfit_pipeline::load(lake, load_db, &opts).await?;
+        reports.push(DeltaReport {
+            night: night + 1,
+            connections,
+            records: bench.delta,
+            new,
+            settle_seconds,
+            seconds: started.elapsed().as_secs_f64(),
+            targets: loaded.targets,
+            rows: target_rows(client).await?,
+        });
+    }
+    Ok(reports)
+}
+
 /// Runs the benchmark against the server of `server` (any database on it: the bench creates
 /// and drops its own).
 pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesReport> {
+    let nights = &bench.delta_connections;
+    if nights.len() > lake::MAX_DELTA_NIGHTS || nights.contains(&0) {
+        return Err(Error::Setup(format!(
+            "--delta-connections: 1 to {} nights of at least one connection each",
+            lake::MAX_DELTA_NIGHTS
+        )));
+    }
     let mut report = EntriesReport::default();
     std::fs::create_dir_all(&bench.work_dir).map_err(Error::io(bench.work_dir.display()))?;
     limit::world_readable(&bench.work_dir, 0o755)?;
@@ -365,34 +428,17 @@ pub async fn run(bench: &EntriesBench, server: &Database) -> Result<EntriesRepor
     report.load_peak_rss = crate::rss::peak_rss_bytes();
     report.rows = target_rows(&client).await?;
 
-    // 2b. The nightly delta, merged into the full tables, then removed from the lake.
+    // 2b. The nightly deltas, merged into the full tables one night after the other, then
+    // removed from the lake.
     if bench.delta > 0 {
-        let new = lake::write_delta(&lake, &schema, bench.records, bench.delta, bench.seed).await?;
-        // A nightly delta meets tables loaded and vacuumed long before. Right after the full
-        // load, autovacuum is still rewriting them (at 30M, 25 GB of hint bits and visibility
-        // map), and a delta timed beside it measured 2.9-4.1 s for the same work: the tables
-        // are vacuumed first, and that time reported on its own.
-        let settling = Instant::now();
-        client
-            .batch_execute(&format!("VACUUM (ANALYZE) {}", TARGETS.join(", ")))
-            .await
-            .map_err(Error::pg("vacuuming the loaded tables before the delta"))?;
-        checkpoint(&client).await;
-        let settle_seconds = settling.elapsed().as_secs_f64();
-        let mut opts = opts.clone();
-        opts.full_refresh = false;
-        let started = Instant::now();
-        let loaded = skyfit_pipeline::load(&lake, &load_db, &opts).await;
-        let seconds = started.elapsed().as_secs_f64();
+        let nights = if bench.delta_connections.is_empty() {
+            vec![opts.connections]
+        } else {
+            bench.delta_connections.clone()
+        };
+        let measured = nightly(bench, &lake, &schema, &client, &load_db, &opts, &nights).await;
         lake::remove_delta(&lake_dir)?;
-        report.delta = Some(DeltaReport {
-            records: bench.delta,
-            new,
-            settle_seconds,
-            seconds,
-            targets: loaded?.targets,
-            rows: target_rows(&client).await?,
-        });
+        report.delta = measured?;
     }
 
     // 3. The limit, from the same lake and queries.

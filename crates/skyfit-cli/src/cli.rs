@@ -497,6 +497,11 @@ pub struct BenchArgs {
     /// The full tables are vacuumed first, as a nightly run finds them (reported apart).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub delta: u64,
+    /// Load several nightly deltas, one after the other, each with the given number of
+    /// connections: `2,1,2,1` alternates targets side by side and one after the other, for a
+    /// comparison within one run (at most 8 nights). Default: one night, the loader's default.
+    #[arg(long, value_delimiter = ',', value_name = "N,N,..", requires = "delta")]
+    pub delta_connections: Vec<usize>,
     /// Records per load pass (the loader's `chunk_records`, default 1,250,000): a small value
     /// at 1M gives the pass count of a much larger lake.
     #[arg(long, value_name = "RECORDS")]

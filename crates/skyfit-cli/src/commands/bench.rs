@@ -71,6 +71,7 @@ async fn entries(ctx: &Context, args: BenchArgs) -> Result<ExitCode> {
         pg_options: args.pg_options,
         skip_limit: args.skip_limit,
         delta: args.delta,
+        delta_connections: args.delta_connections,
         keep_database: args.keep_database,
         chunk_records: args.chunk_records,
         unclustered: args.unclustered,
