@@ -79,7 +79,13 @@ pub const MAX_DELTA_NIGHTS: usize = 8;
 
 /// The run of the `night`th nightly delta (from 0), after the two nights of [`build`].
 pub fn delta_run(night: usize) -> Result<RunId> {
-    run_id(2026, 11, 22 + night.min(MAX_DELTA_NIGHTS) as u32)
+    if night >= MAX_DELTA_NIGHTS {
+        return Err(Error::Setup(format!(
+            "night {} of at most {MAX_DELTA_NIGHTS}",
+            night + 1
+        )));
+    }
+    run_id(2026, 11, 22 + night as u32)
 }
 
 /// Writes the `night`th nightly delta (from 0): `delta` entries, a tenth of them re-extracted
@@ -110,7 +116,7 @@ pub fn remove_delta(lake_dir: &std::path::Path) -> Result<()> {
     let Ok(dates) = std::fs::read_dir(&entity) else {
         return Ok(());
     };
-    let runs = (0..=MAX_DELTA_NIGHTS)
+    let runs = (0..MAX_DELTA_NIGHTS)
         .map(|night| Ok(format!("run_id={}", delta_run(night)?)))
         .collect::<Result<Vec<_>>>()?;
     for date in dates.flatten() {

@@ -224,7 +224,9 @@ impl EntriesReport {
                 d.night,
                 d.records,
                 d.new,
-                d.rows.first().map_or(0, |(_, n)| *n as u64 - d.new),
+                d.rows
+                    .first()
+                    .map_or(0, |(_, n)| (*n as u64).saturating_sub(d.new)),
                 d.connections,
                 if d.connections == 1 { "" } else { "s" },
                 d.settle_seconds

@@ -204,7 +204,7 @@ async fn side_by_side(
     rest: &[Target],
     opts: &LoadOptions,
 ) -> usize {
-    let alone = |t: &Target| opts.full_refresh || t.strategy == Strategy::FullRefresh;
+    let alone = |t: &Target| crate::plan::strategy_of(t, opts) == Strategy::FullRefresh;
     let Some(first) = rest.first() else {
         return 1;
     };
@@ -234,7 +234,7 @@ async fn side_by_side(
         }
         n += 1;
     }
-    n.clamp(1, rest.len())
+    n.max(1)
 }
 
 /// One target whose parts are listed, in a DataFusion session of its own: a load registers

@@ -74,14 +74,30 @@ pub(crate) enum Plan {
     UpToDate(TargetSummary),
 }
 
-/// The parts the ledger says `t` has loaded, by path with their checksum; none for a full
-/// refresh or a reload (everything is pending).
+/// How this load writes `t`: a full refresh for every target of `--full-refresh`, else the
+/// query's own strategy.
+pub(crate) fn strategy_of(t: &Target, opts: &crate::options::LoadOptions) -> Strategy {
+    if opts.full_refresh {
+        Strategy::FullRefresh
+    } else {
+        t.strategy
+    }
+}
+
+/// This load reads every complete part of `t`, whatever the ledger says: a full refresh or a
+/// reload.
+pub(crate) fn reads_every_part(t: &Target, opts: &crate::options::LoadOptions) -> bool {
+    opts.reload || strategy_of(t, opts) == Strategy::FullRefresh
+}
+
+/// The parts the ledger says `t` has loaded, by path with their checksum; none when this load
+/// reads every part anyway.
 async fn done_parts(
     client: &Client,
     t: &Target,
     opts: &crate::options::LoadOptions,
 ) -> Result<HashMap<String, String>> {
-    if opts.full_refresh || opts.reload || t.strategy == Strategy::FullRefresh {
+    if reads_every_part(t, opts) {
         return Ok(HashMap::new());
     }
     Ok(skyfit_warehouse::loaded_parts(client, t.stage.as_str(), t.name()).await?)
@@ -89,7 +105,7 @@ async fn done_parts(
 
 /// A part is pending unless the ledger lists it with the same checksum (a part rewritten is
 /// loaded again).
-fn is_pending(done: &HashMap<String, String>, p: &BronzePart) -> bool {
+pub(crate) fn is_pending(done: &HashMap<String, String>, p: &BronzePart) -> bool {
     done.get(&p.path).is_none_or(|sum| sum != &p.sha256)
 }
 
@@ -120,11 +136,7 @@ pub(crate) async fn plan(
     feeds: &[Feed<'_>],
 ) -> Result<Plan> {
     let opts = env.opts;
-    let strategy = if opts.full_refresh {
-        Strategy::FullRefresh
-    } else {
-        t.strategy
-    };
+    let strategy = strategy_of(t, opts);
     let full = strategy == Strategy::FullRefresh;
     let done = done_parts(client, t, opts).await?;
     let pending: Vec<BronzePart> = all

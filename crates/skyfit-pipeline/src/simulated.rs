@@ -13,7 +13,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use skyfit_lake::LakeStore;
-use skyfit_transform::Strategy;
 use tokio_postgres::Client;
 use tracing::info;
 
@@ -68,11 +67,10 @@ async fn pending(
         if !parts.iter().any(|p| p.simulated) {
             continue;
         }
-        let full = opts.full_refresh || opts.reload || t.strategy == Strategy::FullRefresh;
+        let full = crate::plan::reads_every_part(t, opts);
         let done = skyfit_warehouse::loaded_parts(client, t.stage.as_str(), t.name()).await?;
         for p in parts.iter().filter(|p| p.simulated) {
-            // The same rule as the load's: a part not listed, or listed with another checksum.
-            let new = done.get(&p.path).is_none_or(|sum| sum != &p.sha256);
+            let new = crate::plan::is_pending(&done, p);
             if !(new || full) {
                 continue;
             }
